@@ -1,0 +1,221 @@
+// Feature extraction shared by training (model-export) and serving (worker): one code path, no skew.
+import { z } from "zod";
+import { DEVICES, type Device, GENRES, TAGS } from "./vocab.js";
+
+/** Bumped whenever a feature's meaning, order or normalisation changes; manifests must name it. */
+export const FEATURE_SCHEMA_VERSION = "v1";
+
+/** Where a feature's value comes from; `context` features are identical for every candidate of a request. */
+export type FeatureKind = "collaborative" | "content" | "user" | "context";
+
+export interface FeatureSpec {
+  name: string;
+  kind: FeatureKind;
+  /** How the raw value is normalised, for the manifest and the README. */
+  normalisation: string;
+}
+
+const genreSpecs: FeatureSpec[] = GENRES.map((g) => ({
+  name: `genre_${g.toLowerCase()}`,
+  kind: "content",
+  normalisation: "1 if the title has the genre, else 0",
+}));
+
+/** The ordered feature schema: column j of a feature matrix is FEATURES[j]. */
+export const FEATURES: readonly FeatureSpec[] = [
+  { name: "cf_score", kind: "collaborative", normalisation: "origin CF score / max |score| in the list" },
+  { name: "cf_rank", kind: "collaborative", normalisation: "log1p(position in origin order) / log1p(1000)" },
+  { name: "popularity", kind: "content", normalisation: "log1p(count) / log1p(max count) in [0, 1]" },
+  { name: "title_age", kind: "content", normalisation: "clamp((context year - release year) / 50, 0, 2)" },
+  { name: "genre_affinity", kind: "user", normalisation: "mean of the user's genre shares over the title's genres" },
+  { name: "genre_affinity_max", kind: "user", normalisation: "max of the user's genre shares over the title's genres" },
+  {
+    name: "tag_affinity",
+    kind: "user",
+    normalisation: "mean of the user's tag shares over the title's tags (0 if none)",
+  },
+  { name: "user_activity", kind: "user", normalisation: "min(1, log1p(interactions) / log1p(2000))" },
+  ...genreSpecs,
+  { name: "hour_sin", kind: "context", normalisation: "sin(2 pi local hour / 24)" },
+  { name: "hour_cos", kind: "context", normalisation: "cos(2 pi local hour / 24)" },
+  { name: "is_weekend", kind: "context", normalisation: "1 on local Saturday and Sunday" },
+  ...DEVICES.map((d) => ({
+    name: `device_${d}`,
+    kind: "context" as const,
+    normalisation: `1 if the device is ${d}`,
+  })),
+];
+
+/** Feature names in schema order. */
+export const FEATURE_NAMES: readonly string[] = FEATURES.map((f) => f.name);
+export const FEATURE_COUNT = FEATURES.length;
+const GENRE_BASE = FEATURE_NAMES.indexOf("genre_action");
+const CONTEXT_BASE = FEATURE_NAMES.indexOf("hour_sin");
+
+/** What the edge knows about a user, published by the origin (KV `profile:<id>`). */
+export const UserProfileSchema = z.object({
+  userId: z.string().min(1).max(64),
+  /** Share of the user's history in each genre, in GENRES order (sums to 1 for a user with history). */
+  genreAffinity: z.array(z.number().finite().min(0).max(1)).length(GENRES.length),
+  /** Share of the user's history carrying each tag, in TAGS order. */
+  tagAffinity: z.array(z.number().finite().min(0).max(1)).length(TAGS.length),
+  /** Interactions on record. */
+  activity: z.number().int().nonnegative(),
+  /** Titles already watched, never recommended again. */
+  watched: z.array(z.number().int().nonnegative()).max(50_000),
+  lastWatched: z.number().int().nonnegative().nullable(),
+  updatedAt: z.number().int().nonnegative(),
+});
+export type UserProfile = z.infer<typeof UserProfileSchema>;
+
+/** The request's moment and place, resolved from request.cf (or the training log). */
+export interface RankingContext {
+  region: string;
+  /** Local hour in [0, 24), fractional minutes included. */
+  localHour: number;
+  /** Local weekday, 0 = Sunday ... 6 = Saturday. */
+  weekday: number;
+  /** Local calendar year, for title age. */
+  year: number;
+  device: Device;
+}
+
+/** The columns of a candidate list that features read (a decoded CandidateList satisfies it). */
+export interface CandidateColumns {
+  readonly size: number;
+  readonly cfScore: ArrayLike<number>;
+  readonly popularity: ArrayLike<number>;
+  readonly genres: ArrayLike<number>;
+  readonly tags: ArrayLike<number>;
+  readonly year: ArrayLike<number>;
+}
+
+/** A row-major float32 matrix: rows candidates, cols features. */
+export interface FeatureMatrix {
+  data: Float32Array;
+  rows: number;
+  cols: number;
+}
+
+const LOG_RANK = Math.log1p(1000);
+const LOG_ACTIVITY = Math.log1p(2000);
+
+/**
+ * Builds the feature matrix for a list of candidates in their origin order. `profile` null means a user the
+ * edge knows nothing about: user features are zero, as they were for cold users in training.
+ */
+export function extractFeatures(
+  list: CandidateColumns,
+  profile: Pick<UserProfile, "genreAffinity" | "tagAffinity" | "activity"> | null,
+  ctx: RankingContext,
+  out?: Float32Array,
+): FeatureMatrix {
+  const n = list.size;
+  const cols = FEATURE_COUNT;
+  const data = out && out.length >= n * cols ? out : new Float32Array(n * cols);
+  if (out) data.fill(0, 0, n * cols);
+  let maxAbs = 0;
+  for (let i = 0; i < n; i++) maxAbs = Math.max(maxAbs, Math.abs(list.cfScore[i] as number));
+  const cfScale = maxAbs > 0 ? 1 / maxAbs : 0;
+  const genreAff = profile?.genreAffinity;
+  const tagAff = profile?.tagAffinity;
+  const activity = profile ? Math.min(1, Math.log1p(profile.activity) / LOG_ACTIVITY) : 0;
+  const angle = (2 * Math.PI * ctx.localHour) / 24;
+  const hourSin = Math.sin(angle);
+  const hourCos = Math.cos(angle);
+  const weekend = ctx.weekday === 0 || ctx.weekday === 6 ? 1 : 0;
+  const deviceIndex = DEVICES.indexOf(ctx.device);
+  for (let i = 0; i < n; i++) {
+    const o = i * cols;
+    data[o] = (list.cfScore[i] as number) * cfScale;
+    data[o + 1] = Math.log1p(i) / LOG_RANK;
+    data[o + 2] = list.popularity[i] as number;
+    data[o + 3] = Math.min(2, Math.max(0, (ctx.year - (list.year[i] as number)) / 50));
+    const g = list.genres[i] as number;
+    let gSum = 0;
+    let gMax = 0;
+    let gCount = 0;
+    for (let b = 0; b < GENRES.length; b++) {
+      if ((g >>> b) & 1) {
+        data[o + GENRE_BASE + b] = 1;
+        gCount++;
+        if (genreAff) {
+          const a = genreAff[b] as number;
+          gSum += a;
+          if (a > gMax) gMax = a;
+        }
+      }
+    }
+    data[o + 4] = gCount ? gSum / gCount : 0;
+    data[o + 5] = gMax;
+    const t = list.tags[i] as number;
+    let tSum = 0;
+    let tCount = 0;
+    for (let b = 0; b < TAGS.length; b++) {
+      if ((t >>> b) & 1) {
+        tCount++;
+        if (tagAff) tSum += tagAff[b] as number;
+      }
+    }
+    data[o + 6] = tCount ? tSum / tCount : 0;
+    data[o + 7] = activity;
+    data[o + CONTEXT_BASE] = hourSin;
+    data[o + CONTEXT_BASE + 1] = hourCos;
+    data[o + CONTEXT_BASE + 2] = weekend;
+    if (deviceIndex >= 0) data[o + CONTEXT_BASE + 3 + deviceIndex] = 1;
+  }
+  return { data, rows: n, cols };
+}
+
+/** Column indices of `names` in the schema; throws naming the first feature the schema does not have. */
+export function featureIndices(names: readonly string[]): Int32Array {
+  const idx = new Int32Array(names.length);
+  names.forEach((name, j) => {
+    const at = FEATURE_NAMES.indexOf(name);
+    if (at < 0) throw new Error(`feature "${name}" is not in feature schema ${FEATURE_SCHEMA_VERSION}`);
+    idx[j] = at;
+  });
+  return idx;
+}
+
+/** Copies the chosen columns of the first `rows` rows into a new row-major matrix. */
+export function selectColumns(m: FeatureMatrix, columns: Int32Array, rows = m.rows): Float32Array {
+  const k = columns.length;
+  const out = new Float32Array(rows * k);
+  for (let i = 0; i < rows; i++) {
+    const src = i * m.cols;
+    const dst = i * k;
+    for (let j = 0; j < k; j++) out[dst + j] = m.data[src + (columns[j] as number)] as number;
+  }
+  return out;
+}
+
+/** Builds a profile's affinity vectors from the titles in a user's history. */
+export function profileFromHistory(
+  userId: string,
+  history: readonly { id: number; genres: number; tags: number }[],
+  updatedAt: number,
+): UserProfile {
+  const genreAffinity = new Array<number>(GENRES.length).fill(0);
+  const tagAffinity = new Array<number>(TAGS.length).fill(0);
+  let genreTotal = 0;
+  for (const item of history) {
+    for (let b = 0; b < GENRES.length; b++) {
+      if ((item.genres >>> b) & 1) {
+        genreAffinity[b] = (genreAffinity[b] as number) + 1;
+        genreTotal++;
+      }
+    }
+    for (let b = 0; b < TAGS.length; b++) if ((item.tags >>> b) & 1) tagAffinity[b] = (tagAffinity[b] as number) + 1;
+  }
+  const n = history.length;
+  return {
+    userId,
+    genreAffinity: genreAffinity.map((v) => (genreTotal ? v / genreTotal : 0)),
+    tagAffinity: tagAffinity.map((v) => (n ? v / n : 0)),
+    activity: n,
+    watched: [...new Set(history.map((h) => h.id))].sort((a, b) => a - b),
+    lastWatched: n ? (history[n - 1] as { id: number }).id : null,
+    updatedAt,
+  };
+}

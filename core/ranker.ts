@@ -1,0 +1,29 @@
+// The ranker seam: anything that turns a feature matrix into one score per candidate.
+import type { FeatureMatrix } from "./features.js";
+
+/** Scores candidates; higher is better. Implementations: ONNX in workerd, ONNX in Node, origin order. */
+export interface Ranker {
+  /** Stable name for logs and the response (`servedBy`). */
+  readonly kind: string;
+  /** Model version, or null for rankers without one. */
+  readonly version: string | null;
+  /** One finite score per row; throws (or returns non-finite values, which callers reject) on failure. */
+  score(features: FeatureMatrix): Promise<Float32Array>;
+}
+
+/** Keeps the origin's order: score = -position. The last tier before giving up on a model. */
+export class OriginOrderRanker implements Ranker {
+  readonly kind = "origin-order";
+  readonly version = null;
+  async score(features: FeatureMatrix): Promise<Float32Array> {
+    const out = new Float32Array(features.rows);
+    for (let i = 0; i < out.length; i++) out[i] = -i;
+    return out;
+  }
+}
+
+/** Index of the first non-finite score, or -1. */
+export function firstNonFinite(scores: Float32Array): number {
+  for (let i = 0; i < scores.length; i++) if (!Number.isFinite(scores[i])) return i;
+  return -1;
+}

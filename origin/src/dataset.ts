@@ -1,0 +1,44 @@
+// The origin's in-memory data model: a catalog, users and time-stamped interactions.
+import type { Device } from "../../core/vocab.js";
+
+/** A catalog title. `regions` is an availability mask over Dataset.regions. */
+export interface Item {
+  id: number;
+  title: string;
+  genres: number;
+  tags: number;
+  year: number;
+  /** Index into GENRES of the primary genre (255 = none). */
+  primaryGenre: number;
+  regions: number;
+}
+
+export interface Interaction {
+  userId: number;
+  itemId: number;
+  /** Epoch milliseconds. */
+  ts: number;
+  /** Region id the user watched from. */
+  region: string;
+  device: Device;
+  /** Explicit rating when the source has one (MovieLens), else undefined. */
+  rating?: number;
+}
+
+export interface Region {
+  id: string;
+  timeZone: string;
+}
+
+export interface Dataset {
+  name: string;
+  items: Item[];
+  /** User ids, ascending; synthetic users are numbered from 1. */
+  users: number[];
+  /** Sorted by ts, ascending. */
+  interactions: Interaction[];
+  /** Region order defines availability bits. */
+  regions: Region[];
+  /** Each user's home region. */
+  homeRegion: Map<number, string>;
+}
