@@ -54,7 +54,7 @@ export class CodecError extends Error {
 
 const MAGIC = 0x31435246; // "FRC1" little-endian
 const utf8 = new TextEncoder();
-const utf8d = new TextDecoder("utf-8", { fatal: true });
+const utf8d = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 const align = (n: number, to: number) => (n + to - 1) & ~(to - 1);
 

@@ -63,6 +63,16 @@ export function genreMask(names: readonly string[]): number {
   return mask >>> 0;
 }
 
+/** Bit mask of the tag names given (unknown names are ignored). */
+export function tagMask(names: readonly string[]): number {
+  let mask = 0;
+  for (const name of names) {
+    const i = (TAGS as readonly string[]).indexOf(name);
+    if (i >= 0) mask |= 1 << i;
+  }
+  return mask >>> 0;
+}
+
 /** Indices of the set bits of a mask, lowest first. */
 export function maskBits(mask: number): number[] {
   const out: number[] = [];

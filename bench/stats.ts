@@ -1,0 +1,19 @@
+// Small statistics helpers for the benchmarks: medians and percentiles of repeated measurements.
+
+/** The q-quantile (0..1) of the samples, by nearest rank. */
+export function quantile(samples: readonly number[], q: number): number {
+  if (samples.length === 0) return Number.NaN;
+  const sorted = [...samples].sort((a, b) => a - b);
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+export const median = (samples: readonly number[]) => quantile(samples, 0.5);
+
+/** Formats a table of rows for the terminal. */
+export function table(head: string[], rows: (string | number)[][]): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, j) => Math.max(...cells.map((r) => (r[j] ?? "").length)));
+  const line = (r: string[]) => r.map((c, j) => c.padEnd(widths[j] as number)).join("  ");
+  return [line(head), line(widths.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)].join("\n");
+}

@@ -1,0 +1,77 @@
+// `npm start`: trains the model if needed, publishes lists, profiles and the model into the local KV, then
+// runs the reference origin (127.0.0.1:8788) and the worker under `wrangler dev` (127.0.0.1:8787).
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+
+const ORIGIN = "http://127.0.0.1:8788";
+const EDGE = "http://127.0.0.1:8787";
+const MODEL_DIR = "model-export/out";
+const once = process.argv.includes("--once");
+const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+const children: ChildProcess[] = [];
+
+function step(title: string, cmd: string, args: string[]): void {
+  console.log(`\n▶ ${title}: ${cmd} ${args.join(" ")}`);
+  const r = spawnSync(cmd, args, { stdio: "inherit", env });
+  if (r.status !== 0) {
+    console.error(`✖ ${title} failed (exit ${r.status})`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+function start(title: string, cmd: string, args: string[]): ChildProcess {
+  console.log(`\n▶ ${title}: ${cmd} ${args.join(" ")}`);
+  const child = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env });
+  child.on("exit", (code) => {
+    if (!stopping) {
+      console.error(`✖ ${title} exited (${code}); stopping the stack`);
+      stop(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function waitFor(url: string, what: string, timeoutMs = 60_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not answer at ${url} within ${timeoutMs / 1000} s`);
+}
+
+let stopping = false;
+function stop(code: number): void {
+  stopping = true;
+  for (const c of children) c.kill("SIGTERM");
+  process.exit(code);
+}
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
+
+if (!existsSync(`${MODEL_DIR}/manifest.json`)) {
+  step("train the ranking model", "npx", ["tsx", "model-export/src/train.ts", "--out", MODEL_DIR]);
+}
+step("publish lists, profiles and the model into local KV", "npx", ["tsx", "origin/src/publish.ts", "--local", "--model-dir", MODEL_DIR]);
+start("reference origin", "npx", ["tsx", "origin/src/server.ts"]);
+await waitFor(`${ORIGIN}/healthz`, "origin");
+start("edge worker", "npx", ["wrangler", "dev", "--var", "ALLOW_CONTEXT_OVERRIDE:true"]);
+await waitFor(`${EDGE}/v1/ping`, "worker");
+
+const path = "/v1/recommendations/1?row=top-picks&limit=5&device=tv";
+const headers = { "x-frontrow-region": "eu-west", "x-frontrow-now": "2026-11-01T20:30:00Z" };
+const res = await fetch(`${EDGE}${path}`, { headers });
+const body = (await res.json()) as { servedBy: string; model: { version: string | null }; items: { rank: number; title: string; score: number }[] };
+console.log(`\n✔ frontrow is up. Origin ${ORIGIN}, edge ${EDGE}.`);
+console.log("\nExample request:");
+console.log(`  curl -s '${EDGE}${path}' -H 'x-frontrow-region: eu-west' -H 'x-frontrow-now: 2026-11-01T20:30:00Z'`);
+console.log(`\n  HTTP ${res.status}  servedBy=${body.servedBy}  model=${body.model.version}`);
+console.log(`  Server-Timing: ${res.headers.get("server-timing")}`);
+for (const item of body.items) console.log(`  ${item.rank}. ${item.title}  (${item.score})`);
+if (once) stop(res.status === 200 && body.servedBy === "model" ? 0 : 1);
+console.log("\nCtrl-C stops both.");

@@ -1,0 +1,116 @@
+// GET /v1/recommendations/:userId: one row, re-ranked for this user, device and moment.
+import { Hono } from "hono";
+import { setMetric } from "hono/timing";
+import { z } from "zod";
+import { DEVICES, ROWS } from "../../../core/vocab.js";
+import { effectivePolicy } from "../../../edge-config/schema.js";
+import { activeConfig, regionBitIn } from "../config.js";
+import { resolveContext } from "../context.js";
+import type { AppEnv } from "../env.js";
+import { type CacheStatus, resolveCandidates } from "../serving/candidates.js";
+import { readProfile } from "../serving/profiles.js";
+import { finalise, head, type RankedItem, score } from "../serving/rank.js";
+import type { Services } from "../services.js";
+import { validate } from "../validate.js";
+
+/** The serving tier that answered, best first. */
+export type ServedBy = "model" | "origin-order" | "stale" | "fallback-popular" | "empty";
+
+export interface RecommendationsResponse {
+  requestId: string;
+  userId: string;
+  row: (typeof ROWS)[number];
+  items: RankedItem[];
+  model: { version: string | null };
+  servedBy: ServedBy;
+  cache: { status: CacheStatus; ageSeconds: number | null };
+  context: { region: string; timeZone: string; localHour: number; device: (typeof DEVICES)[number] };
+  config: { version: string };
+  /** Why a lower tier answered or a part was skipped; empty when everything worked. */
+  degraded: string[];
+}
+
+export const USER_ID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_-]");
+
+const Params = z.object({ userId: USER_ID });
+const Query = z.object({
+  row: z.enum(ROWS).default("top-picks"),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  device: z.enum(DEVICES).optional(),
+});
+
+export function recommendationsRoutes(svc: Services) {
+  return new Hono<AppEnv>().get("/:userId", validate("param", Params), validate("query", Query), async (c) => {
+    const { userId } = c.req.valid("param");
+    const { row, limit, device } = c.req.valid("query");
+    const cfg = activeConfig();
+    const policy = effectivePolicy(cfg, row);
+    const ctx = resolveContext(
+      c.req.raw,
+      cfg,
+      c.env.ALLOW_CONTEXT_OVERRIDE === "true",
+      device ?? c.req.header("x-device-type"),
+    );
+    const spent = { kv: 0, origin: 0, features: 0, model: 0 };
+    const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+    const profileProblems: string[] = [];
+    const t0 = Date.now();
+    const [candidates, profile, model] = await Promise.all([
+      resolveCandidates(
+        { store: svc.lists(c.env), originUrl: c.env.ORIGIN_URL, now: ctx.now, waitUntil, spent },
+        { row, userId, region: ctx.region, policy },
+      ),
+      readProfile(c.env.KV, userId, profileProblems).finally(() => {
+        spent.kv = Math.max(spent.kv, Date.now() - t0);
+      }),
+      svc.models.get(c.env.KV, waitUntil),
+    ]);
+    const degraded = [...candidates.degraded, ...profileProblems];
+    const list = candidates.list;
+    let items: RankedItem[] = [];
+    let servedBy: ServedBy = "empty";
+    let modelVersion: string | null = null;
+    if (list) {
+      const watched = new Set(profile?.watched ?? []);
+      const rules = {
+        watched,
+        regionBit: regionBitIn(list.header.regions, ctx.region),
+        diversity: policy.diversity,
+        limit,
+      };
+      if (candidates.tier === "fallback-popular") {
+        const cols = head(list, policy.candidateDepth);
+        const order = Uint32Array.from({ length: cols.size }, (_, i) => i);
+        items = finalise(list, { order, scores: list.popularity }, rules).items;
+        servedBy = "fallback-popular";
+      } else {
+        const scored = await score(head(list, policy.candidateDepth), profile, ctx, model.ranker, spent);
+        if (!model.ranker && model.problem) degraded.push(model.problem);
+        if (scored.problem) degraded.push(scored.problem);
+        modelVersion = scored.modelVersion;
+        items = finalise(list, scored, rules).items;
+        servedBy = candidates.tier === "stale" ? "stale" : modelVersion ? "model" : "origin-order";
+      }
+    }
+    setMetric(c, "kv", spent.kv);
+    setMetric(c, "origin", spent.origin);
+    setMetric(c, "features", spent.features);
+    setMetric(c, "model", spent.model);
+    if (degraded.length) {
+      console.warn(JSON.stringify({ level: "warn", event: "degraded", requestId: c.get("requestId"), row, servedBy, degraded }));
+    }
+    const body: RecommendationsResponse = {
+      requestId: c.get("requestId"),
+      userId,
+      row,
+      items,
+      model: { version: modelVersion },
+      servedBy,
+      cache: { status: candidates.status, ageSeconds: candidates.ageSeconds },
+      context: { region: ctx.region, timeZone: ctx.timeZone, localHour: Math.floor(ctx.localHour), device: ctx.device },
+      config: { version: cfg.version },
+      degraded,
+    };
+    return c.json(body, 200);
+  });
+}

@@ -1,0 +1,21 @@
+// Per-isolate services: the model registry and the list cache tiers, created once at start-up.
+import { loadModel } from "./model/onnx-ranker.js";
+import { KvListStore, type ListStore, MemoryListStore, TieredListStore } from "./serving/list-store.js";
+import { type ModelLoader, ModelRegistry } from "./serving/models.js";
+
+export interface Services {
+  models: ModelRegistry;
+  memory: MemoryListStore;
+  /** The list cache for a request: isolate memory, then the request's KV binding. */
+  lists(env: Env): ListStore;
+}
+
+/** Builds the services; tests pass their own loader or options to get a fresh, isolated set. */
+export function createServices(loader: ModelLoader = loadModel): Services {
+  const memory = new MemoryListStore();
+  return {
+    models: new ModelRegistry(loader),
+    memory,
+    lists: (env) => new TieredListStore([memory, new KvListStore(env.KV)]),
+  };
+}

@@ -1,0 +1,53 @@
+// Client for the central origin: one fetch per key in flight per isolate, bounded by a timeout.
+import { type CandidateList, decodeCandidateList } from "../../../core/codec.js";
+
+export type OriginResult =
+  | { ok: true; bytes: Uint8Array; list: CandidateList }
+  | { ok: false; reason: string; notFound: boolean };
+
+const inflight = new Map<string, Promise<OriginResult>>();
+
+/** Counts of fetches actually sent, per isolate (coalesced callers do not add to it). */
+export const originStats = { fetches: 0, failures: 0 };
+
+/**
+ * Fetches an encoded list from the origin. Concurrent callers for the same URL share one fetch; the shared
+ * promise resolves to plain bytes, never to a Response, so no request reads another request's I/O object.
+ */
+export function fetchOriginList(url: string, timeoutMs: number): Promise<OriginResult> {
+  const pending = inflight.get(url);
+  if (pending) return pending;
+  const p = doFetch(url, timeoutMs).finally(() => inflight.delete(url));
+  inflight.set(url, p);
+  return p;
+}
+
+async function doFetch(url: string, timeoutMs: number): Promise<OriginResult> {
+  originStats.fetches++;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/vnd.frontrow.candidates" } });
+    if (res.status === 404) {
+      await res.body?.cancel();
+      return fail(`origin: 404 for ${new URL(url).pathname}`, true);
+    }
+    if (!res.ok) {
+      await res.body?.cancel();
+      return fail(`origin: HTTP ${res.status}`, false);
+    }
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    try {
+      return { ok: true, bytes, list: decodeCandidateList(bytes) };
+    } catch (e) {
+      return fail(`origin: malformed body (${(e as Error).message})`, false);
+    }
+  } catch (e) {
+    const err = e as Error;
+    const why = err.name === "TimeoutError" || err.name === "AbortError" ? `timed out after ${timeoutMs} ms` : err.message;
+    return fail(`origin: ${why}`, false);
+  }
+}
+
+function fail(reason: string, notFound: boolean): OriginResult {
+  originStats.failures++;
+  return { ok: false, reason, notFound };
+}
