@@ -1,11 +1,17 @@
 // Candidate-list codec benchmark: the binary FRC1 layout against JSON (both validated), at 100/500/1,000 items.
 import { gzipSync } from "node:zlib";
-import { type CandidateInput, decodeCandidateList, encodeCandidateList } from "../core/codec.js";
 import { z } from "zod";
+import { type CandidateInput, decodeCandidateList, encodeCandidateList } from "../core/codec.js";
 import { median, table } from "./stats.js";
 
 const JsonList = z.object({
-  header: z.object({ row: z.string(), scope: z.string(), generatedAt: z.number(), regions: z.array(z.string()), source: z.string() }),
+  header: z.object({
+    row: z.string(),
+    scope: z.string(),
+    generatedAt: z.number(),
+    regions: z.array(z.string()),
+    source: z.string(),
+  }),
   items: z.array(
     z.object({
       id: z.number().int(),
@@ -48,7 +54,13 @@ function time(fn: () => unknown, inner = 200, rounds = 25): number {
 }
 
 export function runCodecBench() {
-  const header = { row: "top-picks", scope: "user:1", generatedAt: Date.now(), regions: ["a", "b", "c", "d"], source: "ease" };
+  const header = {
+    row: "top-picks",
+    scope: "user:1",
+    generatedAt: Date.now(),
+    regions: ["a", "b", "c", "d"],
+    source: "ease",
+  };
   const rows = [];
   for (const n of [100, 500, 1000]) {
     const items = candidates(n);
@@ -85,7 +97,15 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = runCodecBench();
   console.log(
     table(
-      ["candidates", "FRC1 bytes (gz)", "JSON bytes (gz)", "FRC1 decode µs", "JSON+zod µs", "JSON.parse µs", "speed-up"],
+      [
+        "candidates",
+        "FRC1 bytes (gz)",
+        "JSON bytes (gz)",
+        "FRC1 decode µs",
+        "JSON+zod µs",
+        "JSON.parse µs",
+        "speed-up",
+      ],
       rows.map((r) => [
         r.candidates,
         `${r.binaryBytes} (${r.binaryGzipBytes})`,

@@ -57,7 +57,13 @@ process.on("SIGTERM", () => stop(0));
 if (!existsSync(`${MODEL_DIR}/manifest.json`)) {
   step("train the ranking model", "npx", ["tsx", "model-export/src/train.ts", "--out", MODEL_DIR]);
 }
-step("publish lists, profiles and the model into local KV", "npx", ["tsx", "origin/src/publish.ts", "--local", "--model-dir", MODEL_DIR]);
+step("publish lists, profiles and the model into local KV", "npx", [
+  "tsx",
+  "origin/src/publish.ts",
+  "--local",
+  "--model-dir",
+  MODEL_DIR,
+]);
 start("reference origin", "npx", ["tsx", "origin/src/server.ts"]);
 await waitFor(`${ORIGIN}/healthz`, "origin");
 start("edge worker", "npx", ["wrangler", "dev", "--var", "ALLOW_CONTEXT_OVERRIDE:true"]);
@@ -66,7 +72,11 @@ await waitFor(`${EDGE}/v1/ping`, "worker");
 const path = "/v1/recommendations/1?row=top-picks&limit=5&device=tv";
 const headers = { "x-frontrow-region": "eu-west", "x-frontrow-now": "2026-11-01T20:30:00Z" };
 const res = await fetch(`${EDGE}${path}`, { headers });
-const body = (await res.json()) as { servedBy: string; model: { version: string | null }; items: { rank: number; title: string; score: number }[] };
+const body = (await res.json()) as {
+  servedBy: string;
+  model: { version: string | null };
+  items: { rank: number; title: string; score: number }[];
+};
 console.log(`\n✔ frontrow is up. Origin ${ORIGIN}, edge ${EDGE}.`);
 console.log("\nExample request:");
 console.log(`  curl -s '${EDGE}${path}' -H 'x-frontrow-region: eu-west' -H 'x-frontrow-now: 2026-11-01T20:30:00Z'`);

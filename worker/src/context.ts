@@ -40,25 +40,36 @@ export function resolveContext(
   if (allowOverride) {
     const r = req.headers.get(OVERRIDE_HEADERS.region);
     if (r !== null) {
-      if (!(r in cfg.regions)) throw new ApiError("invalid_request", `header ${OVERRIDE_HEADERS.region}: unknown region "${r}"`);
+      if (!(r in cfg.regions))
+        throw new ApiError("invalid_request", `header ${OVERRIDE_HEADERS.region}: unknown region "${r}"`);
       region = r;
       timeZone = undefined;
     }
     const tz = req.headers.get(OVERRIDE_HEADERS.timeZone);
     if (tz !== null) {
-      if (!isTimeZone(tz)) throw new ApiError("invalid_request", `header ${OVERRIDE_HEADERS.timeZone}: unknown time zone "${tz}"`);
+      if (!isTimeZone(tz))
+        throw new ApiError("invalid_request", `header ${OVERRIDE_HEADERS.timeZone}: unknown time zone "${tz}"`);
       timeZone = tz;
     }
     const at = req.headers.get(OVERRIDE_HEADERS.now);
     if (at !== null) {
       const t = Date.parse(at);
-      if (!Number.isFinite(t)) throw new ApiError("invalid_request", `header ${OVERRIDE_HEADERS.now}: not an ISO date-time`);
+      if (!Number.isFinite(t))
+        throw new ApiError("invalid_request", `header ${OVERRIDE_HEADERS.now}: not an ISO date-time`);
       now = t;
     }
   }
   if (!timeZone || !isTimeZone(timeZone)) timeZone = (cfg.regions[region] ?? { timeZone: "UTC" }).timeZone;
   const clock = localClock(now, timeZone);
-  return { region, timeZone, now, localHour: clock.hour, weekday: clock.weekday, year: clock.year, device: parseDevice(device) };
+  return {
+    region,
+    timeZone,
+    now,
+    localHour: clock.hour,
+    weekday: clock.weekday,
+    year: clock.year,
+    device: parseDevice(device),
+  };
 }
 
 function parseDevice(raw: string | undefined): Device {

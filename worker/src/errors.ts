@@ -55,7 +55,8 @@ export function errorResponse(c: Context<AppEnv>, err: ApiError): Response {
 export function onError(err: Error, c: Context<AppEnv>): Response {
   if (err instanceof ApiError) return errorResponse(c, err);
   if (err instanceof HTTPException) {
-    const code: ErrorCode = err.status === 413 ? "payload_too_large" : err.status === 401 ? "unauthorized" : "invalid_request";
+    const code: ErrorCode =
+      err.status === 413 ? "payload_too_large" : err.status === 401 ? "unauthorized" : "invalid_request";
     return errorResponse(c, new ApiError(code, err.message || "bad request"));
   }
   console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: String(err?.stack ?? err) }));

@@ -5,4 +5,5 @@ declare module "vitest" {
     nanModel: { onnxBase64: string; manifestJson: string };
   }
 }
+
 export {};

@@ -1,6 +1,6 @@
 // Faults degrade to the next tier, visibly, never to a 5xx: origin down/slow/500/malformed, corrupt KV, broken models.
 import { env, reset } from "cloudflare:test";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, inject, it } from "vitest";
 import { keys } from "../../core/keys.js";
 import type { RecommendationsResponse } from "../src/routes/recommendations.js";
 import {
@@ -12,12 +12,10 @@ import {
   harness,
   publishModel,
   resetFaultCounts,
-  seed,
   seedPopular,
   seedUser,
   trainedModel,
 } from "./helpers.js";
-import { inject } from "vitest";
 
 beforeEach(async () => {
   await reset();
@@ -34,8 +32,16 @@ describe("origin faults with nothing cached: the regional popular list answers",
     ["down", DOWN, "origin: "],
     ["slow (past the 800 ms timeout)", fault("slow/1500/ok"), "origin: timed out after 800 ms"],
     ["HTTP 500", fault("status/500"), "origin: HTTP 500"],
-    ["malformed body", fault("malformed"), "origin: malformed body (candidate list: checksum mismatch (value truncated or corrupt))"],
-    ["truncated body", fault("truncated/ok"), "origin: malformed body (candidate list: checksum mismatch (value truncated or corrupt))"],
+    [
+      "malformed body",
+      fault("malformed"),
+      "origin: malformed body (candidate list: checksum mismatch (value truncated or corrupt))",
+    ],
+    [
+      "truncated body",
+      fault("truncated/ok"),
+      "origin: malformed body (candidate list: checksum mismatch (value truncated or corrupt))",
+    ],
   ];
   for (const [name, origin, reason] of cases) {
     it(name, async () => {
@@ -59,7 +65,12 @@ describe("origin faults with a list cached", () => {
     await env.KV.put(key, aged((await env.KV.get(key, "arrayBuffer")) as ArrayBuffer, 7200));
     const [status, body] = await get(DOWN);
     expect(status).toBe(200);
-    expect([body.servedBy, body.cache.status, body.cache.ageSeconds, body.model.version]).toEqual(["stale", "stale-if-error", 7200, model.manifest.version]);
+    expect([body.servedBy, body.cache.status, body.cache.ageSeconds, body.model.version]).toEqual([
+      "stale",
+      "stale-if-error",
+      7200,
+      model.manifest.version,
+    ]);
     expect(body.items).toHaveLength(10);
   });
 
@@ -95,10 +106,15 @@ describe("origin faults with a list cached", () => {
 describe("corrupt KV values", () => {
   it("a corrupt cached list is ignored and refetched from the origin", async () => {
     await publishModel(trainedModel());
-    await env.KV.put(keys.candidates("top-picks", "1", "eu-west"), new Uint8Array([70, 82, 67, 49, 0, 0, 0, 0, 1, 2, 3, 4]));
+    await env.KV.put(
+      keys.candidates("top-picks", "1", "eu-west"),
+      new Uint8Array([70, 82, 67, 49, 0, 0, 0, 0, 1, 2, 3, 4]),
+    );
     const [status, body] = await get(fault("ok"));
     expect([status, body.servedBy, body.cache.status]).toEqual([200, "model", "miss"]);
-    expect(body.degraded).toEqual(["cache: cand:top-picks:user:1 unreadable (candidate list: checksum mismatch (value truncated or corrupt))"]);
+    expect(body.degraded).toEqual([
+      "cache: cand:top-picks:user:1 unreadable (candidate list: checksum mismatch (value truncated or corrupt))",
+    ]);
   });
 
   it("a corrupt profile means a cold user, said, not an error", async () => {
@@ -128,7 +144,10 @@ describe("model faults: origin order answers, with the reason", () => {
     await env.KV.delete(keys.modelBytes(model.manifest.version));
     await seedUser("1");
     const [, body] = await get(DOWN);
-    expect([body.servedBy, body.degraded]).toEqual(["origin-order", [`model ${model.manifest.version}: ONNX bytes missing`]]);
+    expect([body.servedBy, body.degraded]).toEqual([
+      "origin-order",
+      [`model ${model.manifest.version}: ONNX bytes missing`],
+    ]);
   });
 
   it("model bytes corrupt (checksum mismatch)", async () => {
@@ -148,17 +167,24 @@ describe("model faults: origin order answers, with the reason", () => {
     await seedUser("1");
     const [, body] = await get(DOWN);
     expect(body.servedBy).toBe("origin-order");
-    expect(body.degraded[0]).toBe(`model ${model.manifest.version}: manifest invalid at sha256: sha256 must be 64 lowercase hex digits`);
+    expect(body.degraded[0]).toBe(
+      `model ${model.manifest.version}: manifest invalid at sha256: sha256 must be 64 lowercase hex digits`,
+    );
   });
 
   it("a model that scores NaN", async () => {
     const m = inject("nanModel");
-    const nan = { onnx: Uint8Array.from(atob(m.onnxBase64), (ch) => ch.charCodeAt(0)), manifest: JSON.parse(m.manifestJson) };
+    const nan = {
+      onnx: Uint8Array.from(atob(m.onnxBase64), (ch) => ch.charCodeAt(0)),
+      manifest: JSON.parse(m.manifestJson),
+    };
     await publishModel(nan);
     await seedUser("1");
     const [status, body] = await get(DOWN);
     expect([status, body.servedBy, body.model.version]).toEqual([200, "origin-order", null]);
-    expect(body.degraded[0]).toMatch(new RegExp(`^model ${nan.manifest.version}: non-finite score \\(NaN\\) at candidate 0$`));
+    expect(body.degraded[0]).toMatch(
+      new RegExp(`^model ${nan.manifest.version}: non-finite score \\(NaN\\) at candidate 0$`),
+    );
   });
 
   it("a bad new version never replaces the good one already serving", async () => {

@@ -51,7 +51,10 @@ export async function seed(key: string, originPath: string): Promise<ArrayBuffer
 }
 
 export async function seedUser(userId: string, region = "eu-west"): Promise<void> {
-  await seed(keys.candidates("top-picks", userId, region), `/v1/candidates/top-picks?user=${userId}&region=${region}&depth=500`);
+  await seed(
+    keys.candidates("top-picks", userId, region),
+    `/v1/candidates/top-picks?user=${userId}&region=${region}&depth=500`,
+  );
   await seed(keys.profile(userId), `/v1/profiles/${userId}`);
 }
 
@@ -78,7 +81,10 @@ export function trainedModel(): TestModel {
 export async function publishModel(m: TestModel, bytes: Uint8Array = m.onnx): Promise<void> {
   await env.KV.put(keys.modelBytes(m.manifest.version), bytes);
   await env.KV.put(keys.modelManifest(m.manifest.version), JSON.stringify(m.manifest));
-  await env.KV.put(keys.activeModel, JSON.stringify({ version: m.manifest.version, activatedAt: new Date().toISOString() }));
+  await env.KV.put(
+    keys.activeModel,
+    JSON.stringify({ version: m.manifest.version, activatedAt: new Date().toISOString() }),
+  );
 }
 
 export async function faultCounts(): Promise<Record<string, number>> {

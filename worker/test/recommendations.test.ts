@@ -15,7 +15,6 @@ import {
   publishModel,
   resetFaultCounts,
   seed,
-  seedPopular,
   seedUser,
   trainedModel,
 } from "./helpers.js";
@@ -53,26 +52,33 @@ describe("happy path", () => {
       expect(watched.has(item.id)).toBe(false);
       const at = list.ids.indexOf(item.id);
       expect(item.title).toBe(list.title(at));
-      expect((list.regions[at] as number) >>> regionBit & 1).toBe(1);
+      expect(((list.regions[at] as number) >>> regionBit) & 1).toBe(1);
     }
     // Diversity: at most 3 of one primary genre in the first 10.
     const genres = body.items.slice(0, 10).map((i) => list.primaryGenre[list.ids.indexOf(i.id)] as number);
     for (const g of new Set(genres)) expect(genres.filter((x) => x === g).length).toBeLessThanOrEqual(3);
     // The model re-ranked: the row is not the origin's order with watched/unavailable titles removed.
-    const originOrder = [...list.ids].filter((id, i) => !watched.has(id) && ((list.regions[i] as number) >>> regionBit & 1) === 1);
+    const originOrder = [...list.ids].filter(
+      (id, i) => !watched.has(id) && (((list.regions[i] as number) >>> regionBit) & 1) === 1,
+    );
     expect(body.items.map((i) => i.id)).not.toEqual(originOrder.slice(0, 20));
 
     expect(res.headers.get("x-request-id")).toBe(body.requestId);
     const timing = res.headers.get("server-timing") ?? "";
-    for (const metric of ["kv", "origin", "features", "model", "total"]) expect(timing).toMatch(new RegExp(`(^|, )${metric};dur=`));
+    for (const metric of ["kv", "origin", "features", "model", "total"])
+      expect(timing).toMatch(new RegExp(`(^|, )${metric};dur=`));
   });
 
   it("answers the same for the same request (deterministic scores and ties)", async () => {
     await publishModel(trainedModel());
     await seedUser("2");
     const { call } = harness();
-    const a = await getJson<RecommendationsResponse>(await call("/v1/recommendations/2?limit=30", { headers: EU_EVENING }));
-    const b = await getJson<RecommendationsResponse>(await call("/v1/recommendations/2?limit=30", { headers: EU_EVENING }));
+    const a = await getJson<RecommendationsResponse>(
+      await call("/v1/recommendations/2?limit=30", { headers: EU_EVENING }),
+    );
+    const b = await getJson<RecommendationsResponse>(
+      await call("/v1/recommendations/2?limit=30", { headers: EU_EVENING }),
+    );
     expect(b.items).toEqual(a.items);
   });
 
@@ -81,10 +87,14 @@ describe("happy path", () => {
     await seedUser("3");
     const { call } = harness();
     const morning = await getJson<RecommendationsResponse>(
-      await call("/v1/recommendations/3?limit=20&device=phone", { headers: { ...EU_EVENING, "x-frontrow-now": "2026-11-02T07:00:00Z" } }),
+      await call("/v1/recommendations/3?limit=20&device=phone", {
+        headers: { ...EU_EVENING, "x-frontrow-now": "2026-11-02T07:00:00Z" },
+      }),
     );
     const evening = await getJson<RecommendationsResponse>(
-      await call("/v1/recommendations/3?limit=20&device=tv", { headers: { ...EU_EVENING, "x-frontrow-now": "2026-11-01T20:00:00Z" } }),
+      await call("/v1/recommendations/3?limit=20&device=tv", {
+        headers: { ...EU_EVENING, "x-frontrow-now": "2026-11-01T20:00:00Z" },
+      }),
     );
     expect(morning.context.localHour).toBe(8);
     expect(evening.context.localHour).toBe(21);
@@ -94,13 +104,20 @@ describe("happy path", () => {
   it("serves trending per region and because-you-watched per user", async () => {
     await publishModel(trainedModel());
     await seed(keys.candidates("trending", "1", "us-east"), "/v1/candidates/trending?user=1&region=us-east&depth=300");
-    await seed(keys.candidates("because-you-watched", "1", "eu-west"), "/v1/candidates/because-you-watched?user=1&region=eu-west&depth=200");
+    await seed(
+      keys.candidates("because-you-watched", "1", "eu-west"),
+      "/v1/candidates/because-you-watched?user=1&region=eu-west&depth=200",
+    );
     const { call } = harness();
     const trending = await getJson<RecommendationsResponse>(
-      await call("/v1/recommendations/1?row=trending&limit=10", { headers: { ...EU_EVENING, "x-frontrow-region": "us-east" } }),
+      await call("/v1/recommendations/1?row=trending&limit=10", {
+        headers: { ...EU_EVENING, "x-frontrow-region": "us-east" },
+      }),
     );
     expect([trending.servedBy, trending.cache.status, trending.items.length]).toEqual(["model", "hit", 10]);
-    const byw = await getJson<RecommendationsResponse>(await call("/v1/recommendations/1?row=because-you-watched&limit=10", { headers: EU_EVENING }));
+    const byw = await getJson<RecommendationsResponse>(
+      await call("/v1/recommendations/1?row=because-you-watched&limit=10", { headers: EU_EVENING }),
+    );
     expect([byw.servedBy, byw.cache.status, byw.items.length]).toEqual(["model", "hit", 10]);
   });
 
@@ -119,7 +136,9 @@ describe("happy path", () => {
     await publishModel(trainedModel());
     const { call } = harness();
     const results = await Promise.all(
-      Array.from({ length: 8 }, () => call("/v1/recommendations/5?limit=5", { headers: EU_EVENING }, { ORIGIN_URL: fault("slow/150/ok") })),
+      Array.from({ length: 8 }, () =>
+        call("/v1/recommendations/5?limit=5", { headers: EU_EVENING }, { ORIGIN_URL: fault("slow/150/ok") }),
+      ),
     );
     const bodies = await Promise.all(results.map((r) => getJson<RecommendationsResponse>(r)));
     expect(bodies.map((b) => b.cache.status)).toEqual(Array(8).fill("miss"));
@@ -132,7 +151,9 @@ describe("happy path", () => {
     const bytes = await seed(key, "/v1/candidates/top-picks?user=6&region=eu-west&depth=500");
     await env.KV.put(key, aged(bytes, 600));
     const { call } = harness();
-    const first = await getJson<RecommendationsResponse>(await call("/v1/recommendations/6?limit=5", { headers: EU_EVENING }, { ORIGIN_URL: fault("ok") }));
+    const first = await getJson<RecommendationsResponse>(
+      await call("/v1/recommendations/6?limit=5", { headers: EU_EVENING }, { ORIGIN_URL: fault("ok") }),
+    );
     expect([first.servedBy, first.cache.status, first.cache.ageSeconds]).toEqual(["model", "stale", 600]);
     expect((await faultCounts()).ok).toBe(1);
     const refreshed = decodeCandidateList((await env.KV.get(key, "arrayBuffer")) as ArrayBuffer);
@@ -144,7 +165,9 @@ describe("happy path", () => {
     await publishModel(model);
     await seedUser("7");
     const h = harness();
-    const before = await getJson<RecommendationsResponse>(await h.call("/v1/recommendations/7?limit=5", { headers: EU_EVENING }));
+    const before = await getJson<RecommendationsResponse>(
+      await h.call("/v1/recommendations/7?limit=5", { headers: EU_EVENING }),
+    );
     expect(before.model.version).toBe(model.manifest.version);
     const next = { onnx: model.onnx, manifest: { ...model.manifest, version: `${model.manifest.version}-b` } };
     await publishModel(next);
@@ -153,7 +176,9 @@ describe("happy path", () => {
     const stillOld = await h.svc.models.get(env.KV, (p) => pending.push(p), Date.now() + 11_000);
     expect(stillOld.ranker?.version).toBe(model.manifest.version);
     await Promise.all(pending);
-    const after = await getJson<RecommendationsResponse>(await h.call("/v1/recommendations/7?limit=5", { headers: EU_EVENING }));
+    const after = await getJson<RecommendationsResponse>(
+      await h.call("/v1/recommendations/7?limit=5", { headers: EU_EVENING }),
+    );
     expect(after.model.version).toBe(next.manifest.version);
     expect(after.items).toEqual(before.items);
   });
@@ -176,7 +201,10 @@ describe("/v1/ping and /healthz", () => {
   it("says degraded when no model is published", async () => {
     const { call } = harness();
     const body = await getJson(await call("/healthz"));
-    expect(body).toMatchObject({ status: "degraded", model: { version: null, problem: "model (none): no active model published" } });
+    expect(body).toMatchObject({
+      status: "degraded",
+      model: { version: null, problem: "model (none): no active model published" },
+    });
   });
 
   it("ping answers without touching KV", async () => {

@@ -6,7 +6,17 @@ import { keys } from "../../core/keys.js";
 import type { ErrorBody } from "../src/errors.js";
 import type { RecommendationsResponse } from "../src/routes/recommendations.js";
 import type { RerankResponse } from "../src/routes/rerank.js";
-import { DOWN, EU_EVENING, getJson, harness, publishModel, seed, seedPopular, seedUser, trainedModel } from "./helpers.js";
+import {
+  DOWN,
+  EU_EVENING,
+  getJson,
+  harness,
+  publishModel,
+  seed,
+  seedPopular,
+  seedUser,
+  trainedModel,
+} from "./helpers.js";
 
 beforeEach(async () => {
   await reset();
@@ -29,8 +39,16 @@ describe("GET /v1/recommendations: bad input", () => {
     ["limit=2.5", "/v1/recommendations/1?limit=2.5", /^query\.limit: Invalid input: expected int/],
     ["unknown row", "/v1/recommendations/1?row=best-of", /^query\.row: Invalid option/],
     ["bad device", "/v1/recommendations/1?device=fridge", /^query\.device: Invalid option/],
-    ["user id with bad characters", "/v1/recommendations/a%20b", "param.userId: must be 1-64 characters of [A-Za-z0-9_-]"],
-    ["user id too long", `/v1/recommendations/${"9".repeat(65)}`, "param.userId: must be 1-64 characters of [A-Za-z0-9_-]"],
+    [
+      "user id with bad characters",
+      "/v1/recommendations/a%20b",
+      "param.userId: must be 1-64 characters of [A-Za-z0-9_-]",
+    ],
+    [
+      "user id too long",
+      `/v1/recommendations/${"9".repeat(65)}`,
+      "param.userId: must be 1-64 characters of [A-Za-z0-9_-]",
+    ],
   ];
   for (const [name, path, message] of cases) {
     it(`${name} -> 400`, async () => {
@@ -50,7 +68,11 @@ describe("GET /v1/recommendations: bad input", () => {
   it("an unknown user is not an error: a new sign-up gets the regional popular row", async () => {
     await publishModel(trainedModel());
     await seedPopular();
-    const res = await harness().call("/v1/recommendations/99999999?limit=5", { headers: EU_EVENING }, { ORIGIN_URL: "http://127.0.0.1:18788" });
+    const res = await harness().call(
+      "/v1/recommendations/99999999?limit=5",
+      { headers: EU_EVENING },
+      { ORIGIN_URL: "http://127.0.0.1:18788" },
+    );
     const body = await getJson<RecommendationsResponse>(res);
     expect([res.status, body.servedBy, body.items.length]).toEqual([200, "fallback-popular", 5]);
     expect(body.degraded[0]).toBe("origin: 404 for /v1/candidates/top-picks");
@@ -71,11 +93,18 @@ describe("POST /v1/rerank", () => {
     await publishModel(model);
     await seed(keys.catalog, "/v1/catalog");
     await seedUser("1");
-    const list = decodeCandidateList((await env.KV.get(keys.candidates("top-picks", "1", "eu-west"), "arrayBuffer")) as ArrayBuffer);
+    const list = decodeCandidateList(
+      (await env.KV.get(keys.candidates("top-picks", "1", "eu-west"), "arrayBuffer")) as ArrayBuffer,
+    );
     const ids = [...list.ids.slice(0, 100)];
     const res = await post({ userId: "1", candidates: ids.map((id) => ({ id })), limit: 10 });
     const body = await getJson<RerankResponse>(res);
-    expect([res.status, body.servedBy, body.model.version, body.items.length]).toEqual([200, "model", model.manifest.version, 10]);
+    expect([res.status, body.servedBy, body.model.version, body.items.length]).toEqual([
+      200,
+      "model",
+      model.manifest.version,
+      10,
+    ]);
     for (const item of body.items) expect(ids).toContain(item.id);
     expect(body.items.every((i) => i.title.length > 0)).toBe(true);
   });
@@ -84,7 +113,15 @@ describe("POST /v1/rerank", () => {
     await publishModel(trainedModel());
     const candidates = [
       { id: 900001, title: "A", cfScore: 0.9, popularity: 0.2, genres: ["Drama"], year: 2001 },
-      { id: 900002, title: "B", cfScore: 0.8, popularity: 0.9, genres: ["Comedy", "Romance"], tags: ["funny"], year: 2024 },
+      {
+        id: 900002,
+        title: "B",
+        cfScore: 0.8,
+        popularity: 0.9,
+        genres: ["Comedy", "Romance"],
+        tags: ["funny"],
+        year: 2024,
+      },
       { id: 900003, title: "C", cfScore: 0.7, popularity: 0.5, genres: ["Horror"], year: 1985 },
     ];
     const res = await post({ userId: "new-user", candidates });
@@ -97,7 +134,12 @@ describe("POST /v1/rerank", () => {
   it("ids unknown to the catalog and sent without features -> 400 naming them", async () => {
     await seed(keys.catalog, "/v1/catalog");
     const res = await post({ userId: "1", candidates: [{ id: 4_000_000_001 }, { id: 4_000_000_002 }] });
-    await expectError(res, 400, "unknown_items", "candidates: 2 id(s) not in the catalog and sent without features: 4000000001, 4000000002");
+    await expectError(
+      res,
+      400,
+      "unknown_items",
+      "candidates: 2 id(s) not in the catalog and sent without features: 4000000001, 4000000002",
+    );
   });
 
   it("without a catalog, ids-only candidates keep the caller's order and say why", async () => {
@@ -118,14 +160,28 @@ describe("POST /v1/rerank", () => {
   });
 
   it("an oversized body -> 413", async () => {
-    const res = await post({ userId: "1", candidates: [{ id: 1, title: "x".repeat(300) }], pad: "y".repeat(600 * 1024) });
+    const res = await post({
+      userId: "1",
+      candidates: [{ id: 1, title: "x".repeat(300) }],
+      pad: "y".repeat(600 * 1024),
+    });
     await expectError(res, 413, "payload_too_large", "body is larger than 524288 bytes");
   });
 
   it("missing fields -> 400 naming the field", async () => {
     await expectError(await post({ candidates: [{ id: 1 }] }), 400, "invalid_request", /^json\.userId: /);
-    await expectError(await post({ userId: "1", candidates: [] }), 400, "invalid_request", /^json\.candidates: Too small/);
-    await expectError(await post({ userId: "1", candidates: [{ id: -1 }] }), 400, "invalid_request", /^json\.candidates\.0\.id: Too small/);
+    await expectError(
+      await post({ userId: "1", candidates: [] }),
+      400,
+      "invalid_request",
+      /^json\.candidates: Too small/,
+    );
+    await expectError(
+      await post({ userId: "1", candidates: [{ id: -1 }] }),
+      400,
+      "invalid_request",
+      /^json\.candidates\.0\.id: Too small/,
+    );
   });
 });
 

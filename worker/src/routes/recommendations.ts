@@ -7,10 +7,10 @@ import { effectivePolicy } from "../../../edge-config/schema.js";
 import { activeConfig, regionBitIn } from "../config.js";
 import { resolveContext } from "../context.js";
 import type { AppEnv } from "../env.js";
+import type { Services } from "../services.js";
 import { type CacheStatus, resolveCandidates } from "../serving/candidates.js";
 import { readProfile } from "../serving/profiles.js";
 import { finalise, head, type RankedItem, score } from "../serving/rank.js";
-import type { Services } from "../services.js";
 import { validate } from "../validate.js";
 
 /** The serving tier that answered, best first. */
@@ -97,7 +97,9 @@ export function recommendationsRoutes(svc: Services) {
     setMetric(c, "features", spent.features);
     setMetric(c, "model", spent.model);
     if (degraded.length) {
-      console.warn(JSON.stringify({ level: "warn", event: "degraded", requestId: c.get("requestId"), row, servedBy, degraded }));
+      console.warn(
+        JSON.stringify({ level: "warn", event: "degraded", requestId: c.get("requestId"), row, servedBy, degraded }),
+      );
     }
     const body: RecommendationsResponse = {
       requestId: c.get("requestId"),

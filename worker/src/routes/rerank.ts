@@ -10,10 +10,10 @@ import { activeConfig } from "../config.js";
 import { resolveContext } from "../context.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
+import type { Services } from "../services.js";
 import { getCatalog } from "../serving/catalog.js";
 import { readProfile } from "../serving/profiles.js";
 import { finalise, type RankedItem, score } from "../serving/rank.js";
-import type { Services } from "../services.js";
 import { validate } from "../validate.js";
 import { USER_ID } from "./recommendations.js";
 
@@ -71,7 +71,9 @@ export function rerankRoutes(svc: Services) {
       const raw = await c.req.json().catch(() => {
         throw new ApiError("invalid_json", "body is not valid JSON");
       });
-      const n = Array.isArray((raw as { candidates?: unknown })?.candidates) ? (raw as { candidates: unknown[] }).candidates.length : 0;
+      const n = Array.isArray((raw as { candidates?: unknown })?.candidates)
+        ? (raw as { candidates: unknown[] }).candidates.length
+        : 0;
       if (n > MAX_RERANK_CANDIDATES) {
         throw new ApiError("too_many_candidates", `candidates: ${n} sent, at most ${MAX_RERANK_CANDIDATES} accepted`);
       }
@@ -82,7 +84,12 @@ export function rerankRoutes(svc: Services) {
       const body = c.req.valid("json");
       const cfg = activeConfig();
       const policy = effectivePolicy(cfg, "top-picks");
-      const ctx = resolveContext(c.req.raw, cfg, c.env.ALLOW_CONTEXT_OVERRIDE === "true", body.device ?? c.req.header("x-device-type"));
+      const ctx = resolveContext(
+        c.req.raw,
+        cfg,
+        c.env.ALLOW_CONTEXT_OVERRIDE === "true",
+        body.device ?? c.req.header("x-device-type"),
+      );
       const degraded: string[] = [];
       const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
       const needCatalog = body.candidates.some((cand) => !hasFeatures(cand));
@@ -94,7 +101,9 @@ export function rerankRoutes(svc: Services) {
       ]);
       setMetric(c, "kv", Date.now() - t0);
       if (catalog) {
-        const unknown = body.candidates.filter((cand) => !hasFeatures(cand) && !catalog.indexOf.has(cand.id)).map((cand) => cand.id);
+        const unknown = body.candidates
+          .filter((cand) => !hasFeatures(cand) && !catalog.indexOf.has(cand.id))
+          .map((cand) => cand.id);
         if (unknown.length) {
           throw new ApiError(
             "unknown_items",
@@ -128,7 +137,11 @@ export function rerankRoutes(svc: Services) {
         cols.year[i] = cand.year ?? cat?.year[j] ?? ctx.year;
         // Titles the caller sends come without availability data: they are taken as available.
         cols.regions[i] = cat ? (cat.regions[j] as number) : 0xffffffff;
-        cols.primaryGenre[i] = cand.genres ? (cand.genres[0] ? GENRES.indexOf(cand.genres[0]) : 255) : (cat?.primaryGenre[j] ?? 255);
+        cols.primaryGenre[i] = cand.genres
+          ? cand.genres[0]
+            ? GENRES.indexOf(cand.genres[0])
+            : 255
+          : (cat?.primaryGenre[j] ?? 255);
         titles[i] = cand.title ?? (cat ? cat.title(j) : "");
       });
       const spent = { features: 0, model: 0 };
@@ -147,7 +160,12 @@ export function rerankRoutes(svc: Services) {
         { ...cols, title: (i) => titles[i] as string },
         scored,
         body.applyRules
-          ? { watched: new Set(profile?.watched ?? []), regionBit: regionIndex >= 0 ? regionIndex : null, diversity: policy.diversity, limit }
+          ? {
+              watched: new Set(profile?.watched ?? []),
+              regionBit: regionIndex >= 0 ? regionIndex : null,
+              diversity: policy.diversity,
+              limit,
+            }
           : { watched: new Set(), regionBit: null, diversity: { window: 0, maxPerGenre: 1 }, limit },
       );
       const res: RerankResponse = {

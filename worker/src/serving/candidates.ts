@@ -62,7 +62,13 @@ export async function resolveCandidates(deps: CandidateDeps, req: CandidateReque
   deps.spent.origin += Date.now() - t0;
   if (fetched.ok) {
     deps.waitUntil(deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(key, e)));
-    return { list: fetched.list, tier: "row", status: "miss", ageSeconds: ageSeconds(deps.now, fetched.list), degraded };
+    return {
+      list: fetched.list,
+      tier: "row",
+      status: "miss",
+      ageSeconds: ageSeconds(deps.now, fetched.list),
+      degraded,
+    };
   }
   degraded.push(fetched.reason);
   if (cached && age !== null && age <= freshSeconds + staleIfErrorSeconds) {
@@ -81,16 +87,31 @@ async function popularFallback(
   const key = keys.popular(req.region);
   const popular = await readList(deps, key, req.policy, degraded);
   if (popular) {
-    return { list: popular, tier: "fallback-popular", status: "fallback", ageSeconds: ageSeconds(deps.now, popular), degraded };
+    return {
+      list: popular,
+      tier: "fallback-popular",
+      status: "fallback",
+      ageSeconds: ageSeconds(deps.now, popular),
+      degraded,
+    };
   }
   // Ask the origin only when it just answered: after a timeout a second wait would double the latency.
   if (originReachable) {
     const t0 = Date.now();
-    const fetched = await fetchOriginList(`${trim(deps.originUrl)}/v1/popular?region=${encodeURIComponent(req.region)}`, req.policy.originTimeoutMs);
+    const fetched = await fetchOriginList(
+      `${trim(deps.originUrl)}/v1/popular?region=${encodeURIComponent(req.region)}`,
+      req.policy.originTimeoutMs,
+    );
     deps.spent.origin += Date.now() - t0;
     if (fetched.ok) {
       deps.waitUntil(deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(key, e)));
-      return { list: fetched.list, tier: "fallback-popular", status: "fallback", ageSeconds: ageSeconds(deps.now, fetched.list), degraded };
+      return {
+        list: fetched.list,
+        tier: "fallback-popular",
+        status: "fallback",
+        ageSeconds: ageSeconds(deps.now, fetched.list),
+        degraded,
+      };
     }
     degraded.push(fetched.reason);
   }
@@ -105,7 +126,12 @@ async function refresh(deps: CandidateDeps, key: string, url: string, policy: Po
 }
 
 /** Reads and decodes a list; a corrupt value counts as absent (and is said), a KV error too. */
-async function readList(deps: CandidateDeps, key: string, policy: Policy, degraded: string[]): Promise<CandidateList | null> {
+async function readList(
+  deps: CandidateDeps,
+  key: string,
+  policy: Policy,
+  degraded: string[],
+): Promise<CandidateList | null> {
   const t0 = Date.now();
   try {
     const bytes = await deps.store.get(key, { cacheTtlSeconds: policy.kvCacheTtlSeconds });

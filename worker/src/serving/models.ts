@@ -46,12 +46,22 @@ export class ModelRegistry {
     } else if (!this.current && this.inflight) {
       await this.inflight;
     }
-    return { ranker: this.current, problem: this.failure ? `model ${this.failure.version}: ${this.failure.reason}` : this.current ? null : "no active model" };
+    return {
+      ranker: this.current,
+      problem: this.failure
+        ? `model ${this.failure.version}: ${this.failure.reason}`
+        : this.current
+          ? null
+          : "no active model",
+    };
   }
 
   /** What /healthz reports. */
   status(): { version: string | null; problem: string | null } {
-    return { version: this.current?.version ?? null, problem: this.failure ? `model ${this.failure.version}: ${this.failure.reason}` : null };
+    return {
+      version: this.current?.version ?? null,
+      problem: this.failure ? `model ${this.failure.version}: ${this.failure.reason}` : null,
+    };
   }
 
   private async refresh(kv: KVNamespace, now: number): Promise<void> {

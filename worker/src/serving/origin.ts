@@ -25,7 +25,10 @@ export function fetchOriginList(url: string, timeoutMs: number): Promise<OriginR
 async function doFetch(url: string, timeoutMs: number): Promise<OriginResult> {
   originStats.fetches++;
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: "application/vnd.frontrow.candidates" } });
+    const res = await fetch(url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      headers: { accept: "application/vnd.frontrow.candidates" },
+    });
     if (res.status === 404) {
       await res.body?.cancel();
       return fail(`origin: 404 for ${new URL(url).pathname}`, true);
@@ -42,7 +45,8 @@ async function doFetch(url: string, timeoutMs: number): Promise<OriginResult> {
     }
   } catch (e) {
     const err = e as Error;
-    const why = err.name === "TimeoutError" || err.name === "AbortError" ? `timed out after ${timeoutMs} ms` : err.message;
+    const why =
+      err.name === "TimeoutError" || err.name === "AbortError" ? `timed out after ${timeoutMs} ms` : err.message;
     return fail(`origin: ${why}`, false);
   }
 }

@@ -1,6 +1,7 @@
 // User profiles from KV: a missing or corrupt profile means a cold user, said in `degraded`, never an error.
-import { keys } from "../../../core/keys.js";
+
 import { type UserProfile, UserProfileSchema } from "../../../core/features.js";
+import { keys } from "../../../core/keys.js";
 
 export async function readProfile(kv: KVNamespace, userId: string, degraded: string[]): Promise<UserProfile | null> {
   let raw: string | null;

@@ -1,6 +1,11 @@
 // Scoring and rules: model scores when the model answers sanely, origin order otherwise, then business rules.
 import type { CandidateList } from "../../../core/codec.js";
-import { type CandidateColumns, extractFeatures, type RankingContext, type UserProfile } from "../../../core/features.js";
+import {
+  type CandidateColumns,
+  extractFeatures,
+  type RankingContext,
+  type UserProfile,
+} from "../../../core/features.js";
 import { firstNonFinite, type Ranker } from "../../../core/ranker.js";
 import { applyRules, orderByScore, type RuleStats } from "../../../core/rules.js";
 
@@ -59,7 +64,8 @@ export async function score(
   try {
     const scores = await ranker.score(features);
     spent.model += performance.now() - t1;
-    if (scores.length !== cols.size) return originOrder(`model ${ranker.version}: ${scores.length} scores for ${cols.size} candidates`);
+    if (scores.length !== cols.size)
+      return originOrder(`model ${ranker.version}: ${scores.length} scores for ${cols.size} candidates`);
     const bad = firstNonFinite(scores);
     if (bad >= 0) return originOrder(`model ${ranker.version}: non-finite score (${scores[bad]}) at candidate ${bad}`);
     return { order: orderByScore(scores), scores, modelVersion: ranker.version, problem: null };

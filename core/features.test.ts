@@ -1,0 +1,110 @@
+// Feature extraction: exact values per column, cold users, and column selection for multi-input models.
+import { describe, expect, it } from "vitest";
+import {
+  extractFeatures,
+  FEATURE_COUNT,
+  FEATURE_NAMES,
+  featureIndices,
+  profileFromHistory,
+  selectColumns,
+} from "./features.js";
+import { GENRES, genreMask, TAGS } from "./vocab.js";
+
+const list = {
+  size: 2,
+  cfScore: [2, -1],
+  popularity: [0.5, 0.25],
+  genres: [genreMask(["Comedy", "Drama"]), genreMask(["Horror"])],
+  tags: [0b11, 0],
+  year: [2000, 2030],
+};
+const ctx = { region: "eu-west", localHour: 18, weekday: 6, year: 2025, device: "tv" as const };
+const col = (name: string) => FEATURE_NAMES.indexOf(name);
+
+describe("extractFeatures", () => {
+  const profile = {
+    genreAffinity: GENRES.map((g) => (g === "Comedy" ? 0.6 : g === "Drama" ? 0.2 : 0)),
+    tagAffinity: TAGS.map((_, i) => (i === 0 ? 0.5 : i === 1 ? 0.1 : 0)),
+    activity: 2000,
+  };
+  const m = extractFeatures(list, profile, ctx);
+  const at = (row: number, name: string) => m.data[row * m.cols + col(name)] as number;
+
+  it("has the schema's shape", () => {
+    expect([m.rows, m.cols, m.data.length]).toEqual([2, FEATURE_COUNT, 2 * FEATURE_COUNT]);
+    expect(FEATURE_COUNT).toBe(34);
+  });
+
+  it("computes collaborative and content columns", () => {
+    expect([at(0, "cf_score"), at(1, "cf_score")]).toEqual([1, -0.5]);
+    expect(at(0, "cf_rank")).toBe(0);
+    expect(at(1, "cf_rank")).toBeCloseTo(Math.log1p(1) / Math.log1p(1000), 6);
+    expect(at(0, "popularity")).toBe(0.5);
+    expect(at(0, "title_age")).toBeCloseTo(0.5, 6);
+    expect(at(1, "title_age")).toBe(0);
+    expect([at(0, "genre_comedy"), at(0, "genre_drama"), at(0, "genre_horror"), at(1, "genre_horror")]).toEqual([
+      1, 1, 0, 1,
+    ]);
+  });
+
+  it("computes user affinity columns", () => {
+    expect(at(0, "genre_affinity")).toBeCloseTo(0.4, 6);
+    expect(at(0, "genre_affinity_max")).toBeCloseTo(0.6, 6);
+    expect(at(1, "genre_affinity")).toBe(0);
+    expect(at(0, "tag_affinity")).toBeCloseTo(0.3, 6);
+    expect(at(0, "user_activity")).toBe(1);
+  });
+
+  it("computes context columns identically for every candidate", () => {
+    for (const row of [0, 1]) {
+      expect(at(row, "hour_sin")).toBeCloseTo(-1, 6);
+      expect(at(row, "hour_cos")).toBeCloseTo(0, 6);
+      expect([at(row, "is_weekend"), at(row, "device_tv"), at(row, "device_phone")]).toEqual([1, 1, 0]);
+    }
+  });
+
+  it("gives a cold user zero user features", () => {
+    const cold = extractFeatures(list, null, ctx);
+    for (const name of ["genre_affinity", "genre_affinity_max", "tag_affinity", "user_activity"]) {
+      expect(cold.data[col(name)]).toBe(0);
+    }
+  });
+
+  it("reuses an output buffer, clearing what it held", () => {
+    const out = new Float32Array(2 * FEATURE_COUNT).fill(9);
+    const again = extractFeatures(list, profile, ctx, out);
+    expect(again.data).toBe(out);
+    expect(Array.from(again.data)).toEqual(Array.from(m.data));
+  });
+});
+
+describe("columns", () => {
+  it("selects named columns in the order asked", () => {
+    const m = extractFeatures(list, null, ctx);
+    const idx = featureIndices(["popularity", "cf_score"]);
+    expect(Array.from(selectColumns(m, idx))).toEqual([0.5, 1, 0.25, -0.5]);
+    expect(Array.from(selectColumns(m, idx, 1))).toEqual([0.5, 1]);
+  });
+
+  it("names a feature the schema does not have", () => {
+    expect(() => featureIndices(["cf_score", "mood"])).toThrow('feature "mood" is not in feature schema v1');
+  });
+});
+
+describe("profileFromHistory", () => {
+  it("builds shares, activity, watched and last watched", () => {
+    const p = profileFromHistory(
+      "u1",
+      [
+        { id: 5, genres: genreMask(["Comedy"]), tags: 1 },
+        { id: 3, genres: genreMask(["Comedy", "Drama"]), tags: 0 },
+        { id: 5, genres: genreMask(["Comedy"]), tags: 1 },
+      ],
+      42,
+    );
+    expect(p.genreAffinity[GENRES.indexOf("Comedy")]).toBe(0.75);
+    expect(p.genreAffinity[GENRES.indexOf("Drama")]).toBe(0.25);
+    expect(p.tagAffinity[0]).toBeCloseTo(2 / 3, 9);
+    expect([p.activity, p.watched, p.lastWatched, p.updatedAt]).toEqual([3, [3, 5], 5, 42]);
+  });
+});
