@@ -1,18 +1,33 @@
 // Worker tests run inside workerd with the same wrangler.toml (bindings, module rules) as `wrangler dev`.
+import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineProject } from "vitest/config";
 
+// The project root is the repo root, not worker/: files that load through wrangler module rules (ORT's wasm in
+// node_modules, edge-config's JSONC) must sit inside it, or the pool asks workerd for an unloadable "/@fs/" module.
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+
 export default defineProject({
+  resolve: {
+    alias: {
+      // Wrangler resolves ORT's wasm by file path; Vite honours the package's exports map, which names it
+      // "onnxruntime-web/ort-wasm-simd-threaded.wasm". Point the file path at the same file.
+      "onnxruntime-web/dist/ort-wasm-simd-threaded.wasm": `${repoRoot}node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm`,
+    },
+  },
   plugins: [
     cloudflareTest({
-      wrangler: { configPath: "../wrangler.toml" },
+      wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
-        bindings: { ALLOW_CONTEXT_OVERRIDE: "true" },
+        bindings: { ALLOW_CONTEXT_OVERRIDE: "true", ORIGIN_URL: "http://127.0.0.1:18788" },
       },
     }),
   ],
   test: {
     name: "worker",
-    include: ["test/**/*.test.ts"],
+    root: repoRoot,
+    include: ["worker/test/**/*.test.ts"],
+    // Starts the real origin and a fault proxy (Node) and trains the test model before any workerd test.
+    globalSetup: ["worker/test/global-setup.ts"],
   },
 });

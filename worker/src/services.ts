@@ -1,11 +1,13 @@
 // Per-isolate services: the model registry and the list cache tiers, created once at start-up.
-import { loadModel } from "./model/onnx-ranker.js";
+import { loadModel } from "./model/index.js";
+import { CatalogCache } from "./serving/catalog.js";
 import { KvListStore, type ListStore, MemoryListStore, TieredListStore } from "./serving/list-store.js";
 import { type ModelLoader, ModelRegistry } from "./serving/models.js";
 
 export interface Services {
   models: ModelRegistry;
   memory: MemoryListStore;
+  catalog: CatalogCache;
   /** The list cache for a request: isolate memory, then the request's KV binding. */
   lists(env: Env): ListStore;
 }
@@ -16,6 +18,7 @@ export function createServices(loader: ModelLoader = loadModel): Services {
   return {
     models: new ModelRegistry(loader),
     memory,
+    catalog: new CatalogCache(),
     lists: (env) => new TieredListStore([memory, new KvListStore(env.KV)]),
   };
 }

@@ -57,7 +57,7 @@ export function recommendationsRoutes(svc: Services) {
     const t0 = Date.now();
     const [candidates, profile, model] = await Promise.all([
       resolveCandidates(
-        { store: svc.lists(c.env), originUrl: c.env.ORIGIN_URL, now: ctx.now, waitUntil, spent },
+        { store: svc.lists(c.env), originUrl: c.env.ORIGIN_URL, now: Date.now(), waitUntil, spent },
         { row, userId, region: ctx.region, policy },
       ),
       readProfile(c.env.KV, userId, profileProblems).finally(() => {

@@ -11,7 +11,6 @@ import { resolveContext } from "../context.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import type { Services } from "../services.js";
-import { getCatalog } from "../serving/catalog.js";
 import { readProfile } from "../serving/profiles.js";
 import { finalise, type RankedItem, score } from "../serving/rank.js";
 import { validate } from "../validate.js";
@@ -95,7 +94,7 @@ export function rerankRoutes(svc: Services) {
       const needCatalog = body.candidates.some((cand) => !hasFeatures(cand));
       const t0 = Date.now();
       const [catalog, profile, model] = await Promise.all([
-        needCatalog ? getCatalog(c.env.KV, degraded) : Promise.resolve(null),
+        needCatalog ? svc.catalog.get(c.env.KV, degraded) : Promise.resolve(null),
         readProfile(c.env.KV, body.userId, degraded),
         svc.models.get(c.env.KV, waitUntil),
       ]);

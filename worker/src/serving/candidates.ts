@@ -24,6 +24,7 @@ export interface ResolvedCandidates {
 export interface CandidateDeps {
   store: ListStore;
   originUrl: string;
+  /** Wall clock for list ages (never the request's context time, which tests and demos may pin). */
   now: number;
   waitUntil(p: Promise<unknown>): void;
   /** Accumulates milliseconds spent in KV and at the origin, for Server-Timing. */

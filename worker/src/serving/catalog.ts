@@ -7,39 +7,39 @@ export interface CatalogIndex {
   indexOf: Map<number, number>;
 }
 
-let cached: { at: number; index: CatalogIndex } | null = null;
-let inflight: Promise<CatalogIndex | null> | null = null;
-const TTL_MS = 5 * 60_000;
+/** Holds the decoded catalog for `ttlMs`; one KV read per isolate per period, shared by concurrent callers. */
+export class CatalogCache {
+  private cached: { at: number; index: CatalogIndex } | null = null;
+  private inflight: Promise<CatalogIndex | string> | null = null;
 
-/** The catalog, or null when KV has none (or an unreadable one); `problem` collects why. */
-export async function getCatalog(kv: KVNamespace, problems: string[], now = Date.now()): Promise<CatalogIndex | null> {
-  if (cached && now - cached.at < TTL_MS) return cached.index;
-  inflight ??= load(kv, problems, now).finally(() => {
-    inflight = null;
-  });
-  return (await inflight) ?? cached?.index ?? null;
-}
+  constructor(private readonly ttlMs = 5 * 60_000) {}
 
-async function load(kv: KVNamespace, problems: string[], now: number): Promise<CatalogIndex | null> {
-  try {
-    const bytes = await kv.get(keys.catalog, { type: "arrayBuffer", cacheTtl: 300 });
-    if (!bytes) {
-      problems.push("catalog not published");
-      return null;
+  /** The catalog, or null when KV has none (or an unreadable one); `problems` collects why. */
+  async get(kv: KVNamespace, problems: string[], now = Date.now()): Promise<CatalogIndex | null> {
+    if (this.cached && now - this.cached.at < this.ttlMs) return this.cached.index;
+    this.inflight ??= this.load(kv, now).finally(() => {
+      this.inflight = null;
+    });
+    const result = await this.inflight;
+    if (typeof result === "string") {
+      problems.push(result);
+      return this.cached?.index ?? null;
     }
-    const list = decodeCandidateList(bytes);
-    const indexOf = new Map<number, number>();
-    for (let i = 0; i < list.size; i++) indexOf.set(list.ids[i] as number, i);
-    const index = { list, indexOf };
-    cached = { at: now, index };
-    return index;
-  } catch (e) {
-    problems.push(`catalog unreadable (${(e as Error).message})`);
-    return null;
+    return result;
   }
-}
 
-/** Forgets the cached catalog (tests, and after a publish in the same isolate). */
-export function resetCatalogCache(): void {
-  cached = null;
+  private async load(kv: KVNamespace, now: number): Promise<CatalogIndex | string> {
+    try {
+      const bytes = await kv.get(keys.catalog, { type: "arrayBuffer", cacheTtl: 300 });
+      if (!bytes) return "catalog not published";
+      const list = decodeCandidateList(bytes);
+      const indexOf = new Map<number, number>();
+      for (let i = 0; i < list.size; i++) indexOf.set(list.ids[i] as number, i);
+      const index = { list, indexOf };
+      this.cached = { at: now, index };
+      return index;
+    } catch (e) {
+      return `catalog unreadable (${(e as Error).message})`;
+    }
+  }
 }

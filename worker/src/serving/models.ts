@@ -3,6 +3,19 @@ import { type ActiveModelPointer, keys } from "../../../core/keys.js";
 import { type ModelManifest, ModelManifestSchema } from "../../../core/manifest.js";
 import type { Ranker } from "../../../core/ranker.js";
 
+/**
+ * One line for a model problem: `model <version>: <reason>: <detail>`. Loader and ranker errors may carry a
+ * stable `reason` code and may already name the model; neither is repeated.
+ */
+export function describeModelError(version: string | null, err: unknown): string {
+  const prefix = `model ${version ?? "?"}: `;
+  const e = err as { message?: unknown; reason?: unknown };
+  let detail = typeof e?.message === "string" ? e.message : String(err);
+  if (detail.startsWith(prefix)) detail = detail.slice(prefix.length);
+  const reason = typeof e?.reason === "string" ? `${e.reason.replace(/-/g, " ")}: ` : "";
+  return `${prefix}${reason}${detail}`;
+}
+
 /** Turns verified-or-not bytes and a manifest into a ranker; throws with the reason it cannot. */
 export type ModelLoader = (bytes: Uint8Array, manifest: ModelManifest) => Promise<Ranker>;
 
@@ -99,7 +112,7 @@ export class ModelRegistry {
       this.failure = null;
       console.log(JSON.stringify({ level: "info", event: "model-activated", version }));
     } catch (e) {
-      this.fail(version, (e as Error).message, now);
+      this.fail(version, describeModelError(version, e).slice(`model ${version}: `.length), now);
     }
   }
 

@@ -8,6 +8,7 @@ import {
 } from "../../../core/features.js";
 import { firstNonFinite, type Ranker } from "../../../core/ranker.js";
 import { applyRules, orderByScore, type RuleStats } from "../../../core/rules.js";
+import { describeModelError } from "./models.js";
 
 /** One ranked title in a response. */
 export interface RankedItem {
@@ -71,7 +72,7 @@ export async function score(
     return { order: orderByScore(scores), scores, modelVersion: ranker.version, problem: null };
   } catch (e) {
     spent.model += performance.now() - t1;
-    return originOrder(`model ${ranker.version}: inference failed (${(e as Error).message})`);
+    return originOrder(describeModelError(ranker.version, e));
   }
 }
 

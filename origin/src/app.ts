@@ -1,0 +1,146 @@
+// The origin's HTTP API (Hono): candidate lists, popular fallback, profiles and catalogue for the edge.
+import { zValidator } from "@hono/zod-validator";
+import { type Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
+import { ROWS } from "../../core/vocab.js";
+import { encodeRowList, MAX_DEPTH, OriginError, type OriginRows } from "./rows.js";
+
+/** Media type of an encoded candidate list (core/codec.ts). */
+export const CANDIDATES_CONTENT_TYPE = "application/vnd.frontrow.candidates";
+/** Depth when the caller gives none: the edge's default candidateDepth. */
+export const DEFAULT_DEPTH = 500;
+
+/** The one error body every failure uses. */
+export interface ErrorBody {
+  error: { code: string; message: string };
+}
+
+export interface AppOptions {
+  /** Receives one line per request; default: console.log. */
+  log?: (line: string) => void;
+}
+
+const userId = z
+  .string()
+  .regex(/^\d{1,10}$/, "must be a non-negative integer")
+  .transform(Number);
+const regionId = z.string().min(1, "must not be empty").max(32, "must be at most 32 characters");
+const depth = z
+  .string()
+  .regex(/^\d{1,4}$/, `must be an integer in 1..${MAX_DEPTH}`)
+  .transform(Number)
+  .pipe(
+    z.number().min(1, `must be an integer in 1..${MAX_DEPTH}`).max(MAX_DEPTH, `must be an integer in 1..${MAX_DEPTH}`),
+  );
+
+const rowParam = z.object({
+  row: z.enum(ROWS, { error: () => `must be one of ${ROWS.join(", ")}` }),
+});
+const candidatesQuery = z.strictObject({
+  user: userId.optional(),
+  region: regionId.optional(),
+  depth: depth.optional(),
+});
+const popularQuery = z.strictObject({ region: regionId, depth: depth.optional() });
+const profileParam = z.object({ userId });
+const noQuery = z.strictObject({});
+
+function errorBody(code: string, message: string): ErrorBody {
+  return { error: { code, message } };
+}
+
+/** Turns a zod failure into "<target> <key>: <message>" naming the first offending input. */
+function validationHook(
+  result: { success: boolean; error?: { issues: readonly z.core.$ZodIssue[] } } & { target: string },
+  c: Context,
+) {
+  if (result.success) return;
+  const issue = result.error?.issues[0];
+  const target = result.target === "param" ? "path" : result.target;
+  let where = issue?.path.join(".") ?? "";
+  let message = issue?.message ?? "invalid";
+  if (issue?.code === "unrecognized_keys") {
+    where = issue.keys.join(", ");
+    message = "unknown parameter";
+  } else if (issue?.code === "invalid_type") {
+    const given = result.target === "query" ? (c.req.queries(where)?.length ?? 0) : 1;
+    message = given === 0 ? "is required" : given > 1 ? "must be given once" : message;
+  }
+  return c.json(errorBody("bad_request", `${target} ${where}: ${message}`), 400);
+}
+
+const STATUS: Record<OriginError["code"], ContentfulStatusCode> = {
+  unknown_user: 404,
+  unknown_region: 400,
+  bad_request: 400,
+};
+
+function binary(c: Context, bytes: Uint8Array): Response {
+  return c.body(bytes as Uint8Array<ArrayBuffer>, 200, {
+    "content-type": CANDIDATES_CONTENT_TYPE,
+    "cache-control": "no-store",
+  });
+}
+
+/** Builds the app over a ready (fitted) OriginRows. */
+export function createApp(rows: OriginRows, opts: AppOptions = {}): Hono {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const app = new Hono();
+
+  app.use(async (c, next) => {
+    const t0 = performance.now();
+    await next();
+    const url = new URL(c.req.url);
+    log(`${c.req.method} ${url.pathname}${url.search} ${c.res.status} ${(performance.now() - t0).toFixed(1)}ms`);
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof OriginError) return c.json(errorBody(err.code, err.message), STATUS[err.code]);
+    log(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return c.json(errorBody("internal", "internal error"), 500);
+  });
+
+  app.notFound((c) => c.json(errorBody("not_found", `no route ${c.req.method} ${new URL(c.req.url).pathname}`), 404));
+
+  app.get("/healthz", zValidator("query", noQuery, validationHook), (c) =>
+    c.json({
+      ok: true,
+      dataset: rows.dataset.name,
+      users: rows.dataset.users.length,
+      items: rows.dataset.items.length,
+      generator: rows.generator.name,
+    }),
+  );
+
+  app.get(
+    "/v1/candidates/:row",
+    zValidator("param", rowParam, validationHook),
+    zValidator("query", candidatesQuery, validationHook),
+    (c) => {
+      const { row } = c.req.valid("param");
+      const q = c.req.valid("query");
+      // A region is checked even where the row ignores it: a typo should not pass silently.
+      if (q.region !== undefined) rows.requireRegion(q.region);
+      return binary(c, encodeRowList(rows.row(row, { userId: q.user, region: q.region }, q.depth ?? DEFAULT_DEPTH)));
+    },
+  );
+
+  app.get("/v1/popular", zValidator("query", popularQuery, validationHook), (c) => {
+    const q = c.req.valid("query");
+    return binary(c, encodeRowList(rows.popular(q.region, q.depth ?? DEFAULT_DEPTH)));
+  });
+
+  app.get(
+    "/v1/profiles/:userId",
+    zValidator("param", profileParam, validationHook),
+    zValidator("query", noQuery, validationHook),
+    (c) => c.json(rows.profileFor(c.req.valid("param").userId)),
+  );
+
+  app.get("/v1/catalog", zValidator("query", noQuery, validationHook), (c) =>
+    binary(c, encodeRowList(rows.catalogList())),
+  );
+
+  return app;
+}

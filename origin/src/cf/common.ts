@@ -1,0 +1,75 @@
+// Helpers shared by the CF implementations: input checks, per-user histories and deterministic top-k selection.
+import type { FitInteraction, Scored } from "./types.js";
+
+/** Throws a RangeError unless depth is a non-negative integer. */
+export function checkDepth(depth: number): void {
+  if (!Number.isInteger(depth) || depth < 0) throw new RangeError(`depth must be a non-negative integer, got ${depth}`);
+}
+
+/** Distinct items per user, each list in ascending item order (so fits do not depend on input order). */
+export function userHistories(interactions: readonly FitInteraction[]): Map<number, number[]> {
+  const sets = new Map<number, Set<number>>();
+  for (const x of interactions) {
+    let s = sets.get(x.userId);
+    if (!s) {
+      s = new Set();
+      sets.set(x.userId, s);
+    }
+    s.add(x.itemId);
+  }
+  const out = new Map<number, number[]>();
+  for (const [u, s] of [...sets].sort((a, b) => a[0] - b[0]))
+    out.set(
+      u,
+      [...s].sort((a, b) => a - b),
+    );
+  return out;
+}
+
+/** True if a should come before b: higher score first, then lower item id. */
+const better = (sa: number, ia: number, sb: number, ib: number) => sa > sb || (sa === sb && ia < ib);
+
+/**
+ * The best `depth` entries of a score vector, as Scored with item ids from `itemOf`. Entries are skipped when
+ * `keep` says so (e.g. excluded or unscored). A bounded min-heap keeps this O(n log depth).
+ */
+export function topK(
+  scores: ArrayLike<number>,
+  itemOf: ArrayLike<number>,
+  depth: number,
+  keep: (index: number) => boolean,
+): Scored[] {
+  if (depth === 0) return [];
+  const heapIdx: number[] = [];
+  const worse = (a: number, b: number) =>
+    better(scores[b] as number, itemOf[b] as number, scores[a] as number, itemOf[a] as number);
+  for (let i = 0; i < scores.length; i++) {
+    if (!keep(i)) continue;
+    if (heapIdx.length < depth) {
+      heapIdx.push(i);
+      let c = heapIdx.length - 1;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (!worse(heapIdx[c] as number, heapIdx[p] as number)) break;
+        [heapIdx[c], heapIdx[p]] = [heapIdx[p] as number, heapIdx[c] as number];
+        c = p;
+      }
+    } else if (worse(heapIdx[0] as number, i)) {
+      heapIdx[0] = i;
+      let p = 0;
+      for (;;) {
+        const l = 2 * p + 1;
+        const r = l + 1;
+        let m = p;
+        if (l < heapIdx.length && worse(heapIdx[l] as number, heapIdx[m] as number)) m = l;
+        if (r < heapIdx.length && worse(heapIdx[r] as number, heapIdx[m] as number)) m = r;
+        if (m === p) break;
+        [heapIdx[m], heapIdx[p]] = [heapIdx[p] as number, heapIdx[m] as number];
+        p = m;
+      }
+    }
+  }
+  return heapIdx
+    .map((i) => ({ itemId: itemOf[i] as number, score: scores[i] as number }))
+    .sort((a, b) => b.score - a.score || a.itemId - b.itemId);
+}

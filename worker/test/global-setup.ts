@@ -1,0 +1,56 @@
+// Node-side setup for the workerd tests: the real reference origin, a fault proxy in front of it, and real models.
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { TestProject } from "vitest/node";
+import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from "../../core/features.js";
+import { sha256Hex } from "../../core/manifest.js";
+import { trainModel } from "../../model-export/src/index.js";
+import { createApp } from "../../origin/src/app.js";
+import { createGenerator } from "../../origin/src/cf/index.js";
+import { OriginRows } from "../../origin/src/rows.js";
+import { generateSynthetic } from "../../origin/src/synthetic.js";
+import { startFaultOrigin } from "./fault-origin.js";
+
+const ORIGIN_PORT = 18788;
+const FAULT_PORT = 18789;
+
+export default async function setup(project: TestProject) {
+  // A small synthetic world keeps setup to a few seconds; the same generator as the default, other sizes.
+  const dataset = generateSynthetic({ seed: 7, users: 200, items: 400 });
+  const generator = createGenerator("ease");
+  generator.fit(dataset.interactions);
+  const app = createApp(new OriginRows(dataset, generator), { log: () => {} });
+  const origin = serve({ fetch: app.fetch, port: ORIGIN_PORT, hostname: "127.0.0.1" });
+  await new Promise<void>((resolve, reject) => {
+    origin.once("listening", () => resolve());
+    origin.once("error", reject);
+  });
+  const faults = await startFaultOrigin(FAULT_PORT, `http://127.0.0.1:${(origin.address() as AddressInfo).port}`);
+
+  const trained = await trainModel(dataset, { seed: 1, evaluate: false, version: "test-model-1", createdAt: new Date(0) });
+  project.provide("model", {
+    onnxBase64: Buffer.from(trained.onnx).toString("base64"),
+    manifestJson: JSON.stringify(trained.manifest),
+  });
+
+  // A real ONNX graph whose every score is 0/0: the edge must refuse its scores, not serve them.
+  const nan = new Uint8Array(readFileSync(new URL("./fixtures/onnx/nan_score.onnx", import.meta.url)));
+  const nanManifest = {
+    format: "frontrow-model/1",
+    version: "nan-1",
+    sha256: await sha256Hex(nan),
+    opset: 13,
+    sizeBytes: nan.length,
+    createdAt: new Date(0).toISOString(),
+    featureSchema: { version: FEATURE_SCHEMA_VERSION, dtype: "float32" },
+    inputs: [{ name: "features", features: FEATURE_NAMES.slice(0, 4), broadcast: false }],
+    output: "score",
+  };
+  project.provide("nanModel", { onnxBase64: Buffer.from(nan).toString("base64"), manifestJson: JSON.stringify(nanManifest) });
+
+  return async () => {
+    await new Promise((r) => faults.close(r));
+    await new Promise((r) => origin.close(r));
+  };
+}
