@@ -90,7 +90,7 @@ describe("errors", () => {
 
   it("rejects a flipped bit anywhere in the body", () => {
     const b = good();
-    b[b.length - 20] ^= 1;
+    b[b.length - 20] = (b[b.length - 20] as number) ^ 1;
     expect(() => decodeCandidateList(b)).toThrow("candidate list: checksum mismatch (value truncated or corrupt)");
   });
 

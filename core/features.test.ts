@@ -108,3 +108,14 @@ describe("profileFromHistory", () => {
     expect([p.activity, p.watched, p.lastWatched, p.updatedAt]).toEqual([3, [3, 5], 5, 42]);
   });
 });
+
+describe("selectColumns fast path", () => {
+  it("returns a view, not a copy, when every column is selected in order", () => {
+    const m = extractFeatures(list, null, ctx);
+    const all = featureIndices(FEATURE_NAMES);
+    const v = selectColumns(m, all);
+    expect(v.buffer).toBe(m.data.buffer);
+    expect(Array.from(v)).toEqual(Array.from(m.data));
+    expect(selectColumns(m, all, 1).length).toBe(FEATURE_COUNT);
+  });
+});

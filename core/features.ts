@@ -98,6 +98,8 @@ export interface FeatureMatrix {
 }
 
 const LOG_RANK = Math.log1p(1000);
+const GENRE_BITS = (1 << GENRES.length) - 1;
+const TAG_BITS = (1 << TAGS.length) - 1;
 const LOG_ACTIVITY = Math.log1p(2000);
 
 /**
@@ -131,31 +133,32 @@ export function extractFeatures(
     data[o + 1] = Math.log1p(i) / LOG_RANK;
     data[o + 2] = list.popularity[i] as number;
     data[o + 3] = Math.min(2, Math.max(0, (ctx.year - (list.year[i] as number)) / 50));
-    const g = list.genres[i] as number;
+    // Walk only the set bits: titles carry two or three genres and tags, not all nineteen.
+    let g = (list.genres[i] as number) & GENRE_BITS;
     let gSum = 0;
     let gMax = 0;
     let gCount = 0;
-    for (let b = 0; b < GENRES.length; b++) {
-      if ((g >>> b) & 1) {
-        data[o + GENRE_BASE + b] = 1;
-        gCount++;
-        if (genreAff) {
-          const a = genreAff[b] as number;
-          gSum += a;
-          if (a > gMax) gMax = a;
-        }
+    while (g !== 0) {
+      const b = 31 - Math.clz32(g & -g);
+      g &= g - 1;
+      data[o + GENRE_BASE + b] = 1;
+      gCount++;
+      if (genreAff) {
+        const a = genreAff[b] as number;
+        gSum += a;
+        if (a > gMax) gMax = a;
       }
     }
     data[o + 4] = gCount ? gSum / gCount : 0;
     data[o + 5] = gMax;
-    const t = list.tags[i] as number;
+    let t = (list.tags[i] as number) & TAG_BITS;
     let tSum = 0;
     let tCount = 0;
-    for (let b = 0; b < TAGS.length; b++) {
-      if ((t >>> b) & 1) {
-        tCount++;
-        if (tagAff) tSum += tagAff[b] as number;
-      }
+    while (t !== 0) {
+      const b = 31 - Math.clz32(t & -t);
+      t &= t - 1;
+      tCount++;
+      if (tagAff) tSum += tagAff[b] as number;
     }
     data[o + 6] = tCount ? tSum / tCount : 0;
     data[o + 7] = activity;
@@ -178,9 +181,13 @@ export function featureIndices(names: readonly string[]): Int32Array {
   return idx;
 }
 
-/** Copies the chosen columns of the first `rows` rows into a new row-major matrix. */
+/**
+ * The chosen columns of the first `rows` rows as a row-major matrix: a view when the columns are the whole
+ * schema in order (the common case for frontrow's own models), else a copy.
+ */
 export function selectColumns(m: FeatureMatrix, columns: Int32Array, rows = m.rows): Float32Array {
   const k = columns.length;
+  if (k === m.cols && columns.every((c, j) => c === j)) return m.data.subarray(0, rows * k);
   const out = new Float32Array(rows * k);
   for (let i = 0; i < rows; i++) {
     const src = i * m.cols;

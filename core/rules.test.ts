@@ -42,4 +42,27 @@ describe("orderByScore", () => {
   it("sorts best first and breaks ties by origin order", () => {
     expect(Array.from(orderByScore([0.1, 0.9, 0.5, 0.9]))).toEqual([1, 3, 2, 0]);
   });
+
+  it("orders negatives, zeros and extremes like a comparator sort", () => {
+    const scores = [-0, 0, -1e-30, 1e-30, -3.5, 3.5, -3.4e38, 3.4e38, 0.5, -0.5, 0.5];
+    const expected = scores
+      .map((_, i) => i)
+      .sort((a, b) => Math.fround(scores[b] as number) - Math.fround(scores[a] as number) || a - b);
+    expect(Array.from(orderByScore(Float32Array.from(scores)))).toEqual(expected);
+  });
+
+  it("matches a comparator sort on 2,000 random float32 scores with ties, and above the packed limit", () => {
+    let s = 12345;
+    const rand = () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return (s / 2 ** 32) * 2 - 1;
+    };
+    for (const n of [2000, 3000]) {
+      const scores = Float32Array.from({ length: n }, () => Math.round(rand() * 300) / 100);
+      const expected = Array.from({ length: n }, (_, i) => i).sort(
+        (a, b) => (scores[b] as number) - (scores[a] as number) || a - b,
+      );
+      expect(Array.from(orderByScore(scores))).toEqual(expected);
+    }
+  });
 });

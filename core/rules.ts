@@ -66,9 +66,33 @@ export function applyRules(
   return { indices: out, stats };
 }
 
-/** Candidate indices sorted by score, best first; ties keep origin order so results are deterministic. */
+/** Most candidates orderByScore sorts with its packed-key fast path (the index takes 11 bits). */
+const PACKED_MAX = 2048;
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/**
+ * Candidate indices sorted by score, best first; ties keep origin order so results are deterministic.
+ * Each score is mapped to an order-preserving uint32 and packed with its index into one float64, so the
+ * engine's native numeric sort does the work with no comparator calls (several times faster at 500+).
+ */
 export function orderByScore(scores: ArrayLike<number>): Uint32Array {
-  const idx = new Uint32Array(scores.length);
-  for (let i = 0; i < idx.length; i++) idx[i] = i;
-  return idx.sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+  const n = scores.length;
+  const idx = new Uint32Array(n);
+  if (n > PACKED_MAX) {
+    for (let i = 0; i < n; i++) idx[i] = i;
+    return idx.sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+  }
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    // -0 and +0 are equal scores: map both to +0 so their tie keeps origin order.
+    f32[0] = (scores[i] as number) || 0;
+    const bits = u32[0] as number;
+    // IEEE-754 bits to an ascending uint32, then inverted so the best score sorts first.
+    const ascending = bits & 0x80000000 ? ~bits >>> 0 : (bits | 0x80000000) >>> 0;
+    keys[i] = (0xffffffff - ascending) * PACKED_MAX + i;
+  }
+  keys.sort();
+  for (let i = 0; i < n; i++) idx[i] = (keys[i] as number) % PACKED_MAX;
+  return idx;
 }

@@ -3,11 +3,13 @@ import { loadModel } from "./model/index.js";
 import { CatalogCache } from "./serving/catalog.js";
 import { KvListStore, type ListStore, MemoryListStore, TieredListStore } from "./serving/list-store.js";
 import { type ModelLoader, ModelRegistry } from "./serving/models.js";
+import { ProfileCache } from "./serving/profiles.js";
 
 export interface Services {
   models: ModelRegistry;
   memory: MemoryListStore;
   catalog: CatalogCache;
+  profiles: ProfileCache;
   /** The list cache for a request: isolate memory, then the request's KV binding. */
   lists(env: Env): ListStore;
 }
@@ -19,6 +21,7 @@ export function createServices(loader: ModelLoader = loadModel): Services {
     models: new ModelRegistry(loader),
     memory,
     catalog: new CatalogCache(),
+    profiles: new ProfileCache(),
     lists: (env) => new TieredListStore([memory, new KvListStore(env.KV)]),
   };
 }

@@ -158,7 +158,11 @@ describe("model faults: origin order answers, with the reason", () => {
     await seedUser("1");
     const [, body] = await get(DOWN);
     expect(body.servedBy).toBe("origin-order");
-    expect(body.degraded[0]).toMatch(new RegExp(`^model ${model.manifest.version}: checksum mismatch: sha256 [0-9a-f]{64}, manifest says ${model.manifest.sha256}$`));
+    expect(body.degraded[0]).toMatch(
+      new RegExp(
+        `^model ${model.manifest.version}: checksum mismatch: sha256 [0-9a-f]{64}, manifest says ${model.manifest.sha256}$`,
+      ),
+    );
   });
 
   it("manifest invalid", async () => {

@@ -28,7 +28,12 @@ export default async function setup(project: TestProject) {
   });
   const faults = await startFaultOrigin(FAULT_PORT, `http://127.0.0.1:${(origin.address() as AddressInfo).port}`);
 
-  const trained = await trainModel(dataset, { seed: 1, evaluate: false, version: "test-model-1", createdAt: new Date(0) });
+  const trained = await trainModel(dataset, {
+    seed: 1,
+    evaluate: false,
+    version: "test-model-1",
+    createdAt: new Date(0),
+  });
   project.provide("model", {
     onnxBase64: Buffer.from(trained.onnx).toString("base64"),
     manifestJson: JSON.stringify(trained.manifest),
@@ -47,7 +52,10 @@ export default async function setup(project: TestProject) {
     inputs: [{ name: "features", features: FEATURE_NAMES.slice(0, 4), broadcast: false }],
     output: "score",
   };
-  project.provide("nanModel", { onnxBase64: Buffer.from(nan).toString("base64"), manifestJson: JSON.stringify(nanManifest) });
+  project.provide("nanModel", {
+    onnxBase64: Buffer.from(nan).toString("base64"),
+    manifestJson: JSON.stringify(nanManifest),
+  });
 
   return async () => {
     await new Promise((r) => faults.close(r));

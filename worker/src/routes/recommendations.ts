@@ -9,7 +9,6 @@ import { resolveContext } from "../context.js";
 import type { AppEnv } from "../env.js";
 import type { Services } from "../services.js";
 import { type CacheStatus, resolveCandidates } from "../serving/candidates.js";
-import { readProfile } from "../serving/profiles.js";
 import { finalise, head, type RankedItem, score } from "../serving/rank.js";
 import { validate } from "../validate.js";
 
@@ -55,12 +54,12 @@ export function recommendationsRoutes(svc: Services) {
     const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
     const profileProblems: string[] = [];
     const t0 = Date.now();
-    const [candidates, profile, model] = await Promise.all([
+    const [candidates, loaded, model] = await Promise.all([
       resolveCandidates(
         { store: svc.lists(c.env), originUrl: c.env.ORIGIN_URL, now: Date.now(), waitUntil, spent },
         { row, userId, region: ctx.region, policy },
       ),
-      readProfile(c.env.KV, userId, profileProblems).finally(() => {
+      svc.profiles.get(c.env.KV, userId, profileProblems).finally(() => {
         spent.kv = Math.max(spent.kv, Date.now() - t0);
       }),
       svc.models.get(c.env.KV, waitUntil),
@@ -70,10 +69,10 @@ export function recommendationsRoutes(svc: Services) {
     let items: RankedItem[] = [];
     let servedBy: ServedBy = "empty";
     let modelVersion: string | null = null;
+    const profile = loaded?.profile ?? null;
     if (list) {
-      const watched = new Set(profile?.watched ?? []);
       const rules = {
-        watched,
+        watched: loaded?.watched ?? new Set<number>(),
         regionBit: regionBitIn(list.header.regions, ctx.region),
         diversity: policy.diversity,
         limit,

@@ -11,7 +11,6 @@ import { resolveContext } from "../context.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import type { Services } from "../services.js";
-import { readProfile } from "../serving/profiles.js";
 import { finalise, type RankedItem, score } from "../serving/rank.js";
 import { validate } from "../validate.js";
 import { USER_ID } from "./recommendations.js";
@@ -93,9 +92,9 @@ export function rerankRoutes(svc: Services) {
       const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
       const needCatalog = body.candidates.some((cand) => !hasFeatures(cand));
       const t0 = Date.now();
-      const [catalog, profile, model] = await Promise.all([
+      const [catalog, loaded, model] = await Promise.all([
         needCatalog ? svc.catalog.get(c.env.KV, degraded) : Promise.resolve(null),
-        readProfile(c.env.KV, body.userId, degraded),
+        svc.profiles.get(c.env.KV, body.userId, degraded),
         svc.models.get(c.env.KV, waitUntil),
       ]);
       setMetric(c, "kv", Date.now() - t0);
@@ -143,6 +142,7 @@ export function rerankRoutes(svc: Services) {
           : (cat?.primaryGenre[j] ?? 255);
         titles[i] = cand.title ?? (cat ? cat.title(j) : "");
       });
+      const profile = loaded?.profile ?? null;
       const spent = { features: 0, model: 0 };
       const featured: CandidateColumns = cols;
       // Without the catalog, id-only candidates have no features to score: keep the caller's order.

@@ -40,6 +40,17 @@ export interface CandidateRequest {
 
 const revalidating = new Set<string>();
 
+// The memory tier hands back the same buffer on every hit: decode (and checksum) each buffer once.
+const decoded = new WeakMap<ArrayBuffer, CandidateList>();
+function decodeOnce(bytes: ArrayBuffer): CandidateList {
+  let list = decoded.get(bytes);
+  if (!list) {
+    list = decodeCandidateList(bytes);
+    decoded.set(bytes, list);
+  }
+  return list;
+}
+
 /** Resolves the candidate list for one row request through the tiers, never throwing. */
 export async function resolveCandidates(deps: CandidateDeps, req: CandidateRequest): Promise<ResolvedCandidates> {
   const degraded: string[] = [];
@@ -137,7 +148,7 @@ async function readList(
   try {
     const bytes = await deps.store.get(key, { cacheTtlSeconds: policy.kvCacheTtlSeconds });
     if (!bytes) return null;
-    return decodeCandidateList(bytes);
+    return decodeOnce(bytes);
   } catch (e) {
     degraded.push(`cache: ${key} unreadable (${(e as Error).message})`);
     return null;

@@ -1,9 +1,45 @@
-// User profiles from KV: a missing or corrupt profile means a cold user, said in `degraded`, never an error.
-
+// User profiles from KV, held briefly in isolate memory: a missing or corrupt profile means a cold user, said.
 import { type UserProfile, UserProfileSchema } from "../../../core/features.js";
 import { keys } from "../../../core/keys.js";
 
-export async function readProfile(kv: KVNamespace, userId: string, degraded: string[]): Promise<UserProfile | null> {
+/** A parsed profile with its watched set built once, not per request. */
+export interface LoadedProfile {
+  profile: UserProfile;
+  watched: ReadonlySet<number>;
+}
+
+/**
+ * Parsed profiles per isolate for `ttlMs`. A home screen asks for several rows of one user at once; they
+ * share one KV read and one parse. The cost is that a just-watched title can reappear for up to `ttlMs`.
+ */
+export class ProfileCache {
+  private readonly entries = new Map<string, { at: number; value: LoadedProfile | null }>();
+
+  constructor(
+    private readonly ttlMs = 10_000,
+    private readonly maxEntries = 5_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async get(kv: KVNamespace, userId: string, degraded: string[]): Promise<LoadedProfile | null> {
+    const now = this.clock();
+    const hit = this.entries.get(userId);
+    if (hit && now - hit.at <= this.ttlMs) return hit.value;
+    const problems: string[] = [];
+    const value = await readProfile(kv, userId, problems);
+    degraded.push(...problems);
+    // Problems are not cached: a corrupt or unreadable profile is retried on the next request.
+    if (problems.length === 0) {
+      this.entries.delete(userId);
+      this.entries.set(userId, { at: now, value });
+      if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    }
+    return value;
+  }
+}
+
+/** Reads and checks one profile from KV; problems are appended to `degraded` and yield null. */
+export async function readProfile(kv: KVNamespace, userId: string, degraded: string[]): Promise<LoadedProfile | null> {
   let raw: string | null;
   try {
     raw = await kv.get(keys.profile(userId), { type: "text", cacheTtl: 60 });
@@ -25,5 +61,5 @@ export async function readProfile(kv: KVNamespace, userId: string, degraded: str
     degraded.push(`profile corrupt (${issue?.path.join(".") || "(root)"}: ${issue?.message})`);
     return null;
   }
-  return parsed.data;
+  return { profile: parsed.data, watched: new Set(parsed.data.watched) };
 }

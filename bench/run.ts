@@ -1,0 +1,274 @@
+// `npm run bench`: end-to-end latency of the worker against a no-op route, first ranked response in a fresh
+// isolate, the worker's upload size, the codec, and ORT-web vs onnxruntime-node inference. Prints a table and
+// writes bench/results/bench.json. A benchmark, not a test: it reports numbers and checks them against targets.
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import { encodeCandidateList } from "../core/codec.js";
+import { keys } from "../core/keys.js";
+import { trainModel } from "../model-export/src/index.js";
+import { createGenerator } from "../origin/src/cf/index.js";
+import { OriginRows } from "../origin/src/rows.js";
+import { generateSynthetic } from "../origin/src/synthetic.js";
+import { runCodecBench } from "./codec.js";
+import { median, quantile, table } from "./stats.js";
+
+const quick = process.argv.includes("--quick");
+const SIZES = [100, 500, 1000] as const;
+const ROUNDS = quick ? 300 : 1500;
+const WARMUP = quick ? 50 : 300;
+const FRESH = quick ? 3 : 7;
+const HEADERS = { "x-frontrow-region": "eu-west", "x-frontrow-now": "2026-11-01T20:30:00Z", "x-device-type": "tv" };
+const TARGETS = { ratioAt500: 1.3, firstRankedMs: 50, uploadGzipMiB: 4 };
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+/** Bundles the worker exactly as `wrangler deploy` would and reads its upload size. */
+function build(outdir: string): { totalKiB: number; gzipKiB: number } {
+  const out = execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+  const m = out.match(/Total Upload:\s*([\d.]+)\s*KiB\s*\/\s*gzip:\s*([\d.]+)\s*KiB/);
+  if (!m) throw new Error(`could not read the upload size from wrangler's output:\n${out}`);
+  return { totalKiB: Number(m[1]), gzipKiB: Number(m[2]) };
+}
+
+function miniflare(outdir: string, persist: string): Miniflare {
+  return new Miniflare({
+    // The bundle's modules as wrangler wrote them (ORT's glue has a dynamic import Miniflare cannot follow).
+    modulesRoot: outdir,
+    modules: readdirSync(outdir)
+      .filter((f) => /\.(js|mjs|wasm|jsonc)$/.test(f))
+      .map((f) => ({
+        type: f.endsWith(".wasm")
+          ? ("CompiledWasm" as const)
+          : f.endsWith(".jsonc")
+            ? ("Text" as const)
+            : ("ESModule" as const),
+        path: join(outdir, f),
+      }))
+      .sort((a, b) => Number(b.path.endsWith("index.js")) - Number(a.path.endsWith("index.js"))),
+    compatibilityDate: "2026-04-26",
+    compatibilityFlags: ["nodejs_compat"],
+    kvNamespaces: ["KV"],
+    kvPersist: persist,
+    // The origin is never asked: every list is in KV, as on a warm edge.
+    bindings: { ORIGIN_URL: "http://127.0.0.1:9", ALLOW_CONTEXT_OVERRIDE: "true" },
+  });
+}
+
+async function seed(mf: Miniflare): Promise<string> {
+  log("bench: generating the synthetic data set, fitting the origin and training the model ...");
+  const dataset = generateSynthetic({ seed: 42, users: 400, items: 1500 });
+  const generator = createGenerator("ease");
+  generator.fit(dataset.interactions);
+  const rows = new OriginRows(dataset, generator);
+  const kv = await mf.getKVNamespace("KV");
+  const model = existsSync("model-export/out/model.onnx")
+    ? {
+        onnx: new Uint8Array(readFileSync("model-export/out/model.onnx")),
+        manifest: JSON.parse(readFileSync("model-export/out/manifest.json", "utf8")),
+      }
+    : await trainModel(dataset, { seed: 1, evaluate: false, version: "bench-1", createdAt: new Date(0) });
+  await kv.put(keys.modelBytes(model.manifest.version), own(model.onnx));
+  await kv.put(keys.modelManifest(model.manifest.version), JSON.stringify(model.manifest));
+  await kv.put(
+    keys.activeModel,
+    JSON.stringify({ version: model.manifest.version, activatedAt: new Date().toISOString() }),
+  );
+  const profile = rows.profileFor(1);
+  for (const n of SIZES) {
+    const list = rows.topPicks(1, n);
+    if (list.candidates.length !== n) throw new Error(`user 1 has ${list.candidates.length} candidates, wanted ${n}`);
+    // Fresh as of now, so every request is a cache hit and the bench measures ranking, not the origin.
+    const bytes = encodeCandidateList(
+      { ...list.header, scope: `user:b${n}`, generatedAt: Date.now() + 3_600_000 },
+      list.candidates,
+    );
+    await kv.put(keys.candidates("top-picks", `b${n}`, "eu-west"), own(bytes));
+    await kv.put(keys.profile(`b${n}`), JSON.stringify({ ...profile, userId: `b${n}` }));
+  }
+  return model.manifest.version;
+}
+
+async function timed(mf: Miniflare, path: string): Promise<{ ms: number; body: Record<string, unknown> }> {
+  const t0 = performance.now();
+  const res = await mf.dispatchFetch(`http://edge.bench${path}`, { headers: HEADERS });
+  const body = (await res.json()) as Record<string, unknown>;
+  const ms = performance.now() - t0;
+  if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status} ${JSON.stringify(body)}`);
+  return { ms, body };
+}
+
+const routes = [
+  { name: "no-op (/v1/ping)", path: "/v1/ping" },
+  ...SIZES.map((n) => ({ name: `recommendations, ${n} candidates`, path: `/v1/recommendations/b${n}?limit=20`, n })),
+];
+
+async function latency(mf: Miniflare, version: string) {
+  for (const r of routes) {
+    for (let i = 0; i < WARMUP; i++) {
+      const { body } = await timed(mf, r.path);
+      if ("n" in r && (body.servedBy !== "model" || (body.model as { version: string }).version !== version)) {
+        throw new Error(`${r.path} was served by ${body.servedBy}: ${JSON.stringify(body.degraded)}`);
+      }
+    }
+  }
+  const samples = new Map(routes.map((r) => [r.path, [] as number[]]));
+  for (let round = 0; round < ROUNDS; round++) {
+    // Interleaved, order rotating per round, so drift on a shared machine hits every route alike.
+    for (let k = 0; k < routes.length; k++) {
+      const r = routes[(round + k) % routes.length] as (typeof routes)[number];
+      (samples.get(r.path) as number[]).push((await timed(mf, r.path)).ms);
+    }
+  }
+  return routes.map((r) => {
+    const s = samples.get(r.path) as number[];
+    return { route: r.name, path: r.path, n: s.length, p50Ms: median(s), p99Ms: quantile(s, 0.99) };
+  });
+}
+
+async function firstRanked(outdir: string, persist: string) {
+  const runs: { startupMs: number; firstMs: number; servedBy: unknown }[] = [];
+  for (let i = 0; i < FRESH; i++) {
+    const t0 = performance.now();
+    const mf = miniflare(outdir, persist);
+    await mf.ready;
+    const startupMs = performance.now() - t0;
+    const { ms, body } = await timed(mf, "/v1/recommendations/b500?limit=20");
+    runs.push({ startupMs, firstMs: ms, servedBy: body.servedBy });
+    await mf.dispose();
+  }
+  if (runs.some((r) => r.servedBy !== "model"))
+    throw new Error(`a fresh isolate's first answer was not ranked by the model: ${JSON.stringify(runs)}`);
+  return {
+    runs,
+    medianFirstMs: median(runs.map((r) => r.firstMs)),
+    medianStartupMs: median(runs.map((r) => r.startupMs)),
+  };
+}
+
+const work = mkdtempSync(join(tmpdir(), "frontrow-bench-"));
+try {
+  const outdir = join(work, "dist");
+  const persist = join(work, "kv");
+  log("bench: bundling the worker (wrangler deploy --dry-run) ...");
+  const upload = build(outdir);
+  const mf = miniflare(outdir, persist);
+  const version = await seed(mf);
+  log(`bench: latency, ${ROUNDS} interleaved rounds after ${WARMUP} warm-up requests per route ...`);
+  const lat = await latency(mf, version);
+  await mf.dispose();
+  log(`bench: first ranked response in ${FRESH} fresh isolates ...`);
+  const fresh = await firstRanked(outdir, persist);
+  log("bench: codec ...");
+  const codec = runCodecBench();
+  log("bench: inference, ORT-web in workerd vs onnxruntime-node (bench/inference.ts) ...");
+  const skipInference = process.argv.includes("--no-inference");
+  const inf = skipInference
+    ? { status: 0, stdout: "(skipped: --no-inference)\n" }
+    : spawnSync("npx", ["tsx", "bench/inference.ts", ...(quick ? ["--quick"] : [])], {
+        stdio: ["ignore", "pipe", "inherit"],
+        encoding: "utf8",
+      });
+  if (inf.status !== 0) throw new Error("bench/inference.ts failed");
+  const inference = skipInference ? null : JSON.parse(readFileSync("bench/results/inference.json", "utf8"));
+
+  const noop = lat[0] as (typeof lat)[number];
+  const at500 = lat.find((l) => l.path.includes("b500")) as (typeof lat)[number];
+  const result = {
+    measuredAt: new Date().toISOString(),
+    machine: { node: process.version, cpus: (await import("node:os")).cpus().length },
+    latency: lat.map((l) => ({
+      ...l,
+      p50Ms: round(l.p50Ms),
+      p99Ms: round(l.p99Ms),
+      p50VsNoop: round(l.p50Ms / noop.p50Ms),
+    })),
+    firstRanked: {
+      medianFirstMs: round(fresh.medianFirstMs),
+      medianStartupMs: round(fresh.medianStartupMs),
+      runs: fresh.runs,
+    },
+    upload: { ...upload, gzipMiB: round(upload.gzipKiB / 1024) },
+    codec,
+    inference,
+    targets: {
+      ratioAt500: {
+        target: TARGETS.ratioAt500,
+        measured: round(at500.p50Ms / noop.p50Ms),
+        ok: at500.p50Ms / noop.p50Ms <= TARGETS.ratioAt500,
+      },
+      firstRankedMs: {
+        target: TARGETS.firstRankedMs,
+        measured: round(fresh.medianFirstMs),
+        ok: fresh.medianFirstMs <= TARGETS.firstRankedMs,
+      },
+      uploadGzipMiB: {
+        target: TARGETS.uploadGzipMiB,
+        measured: round(upload.gzipKiB / 1024),
+        ok: upload.gzipKiB / 1024 <= TARGETS.uploadGzipMiB,
+      },
+    },
+  };
+  mkdirSync("bench/results", { recursive: true });
+  writeFileSync("bench/results/bench.json", `${JSON.stringify(result, null, 2)}\n`);
+
+  console.log("\nEnd-to-end, client side through Miniflare dispatchFetch (ms):");
+  console.log(
+    table(
+      ["route", "requests", "p50", "p99", "p50 / no-op"],
+      result.latency.map((l) => [l.route, l.n, l.p50Ms, l.p99Ms, `${l.p50VsNoop}x`]),
+    ),
+  );
+  console.log(
+    `\nFirst ranked response in a fresh isolate: median ${result.firstRanked.medianFirstMs} ms (isolate start-up before it: median ${result.firstRanked.medianStartupMs} ms)`,
+  );
+  console.log(`Worker upload: ${upload.totalKiB} KiB, ${upload.gzipKiB} KiB gzipped`);
+  console.log("\nTargets:");
+  console.log(
+    table(
+      ["target", "limit", "measured", "ok"],
+      [
+        [
+          "p50 at 500 candidates / no-op p50",
+          `<= ${TARGETS.ratioAt500}`,
+          result.targets.ratioAt500.measured,
+          result.targets.ratioAt500.ok ? "yes" : "NO",
+        ],
+        [
+          "first ranked response, fresh isolate (ms)",
+          `<= ${TARGETS.firstRankedMs}`,
+          result.targets.firstRankedMs.measured,
+          result.targets.firstRankedMs.ok ? "yes" : "NO",
+        ],
+        [
+          "upload, gzipped (MiB)",
+          `<= ${TARGETS.uploadGzipMiB}`,
+          result.targets.uploadGzipMiB.measured,
+          result.targets.uploadGzipMiB.ok ? "yes" : "NO",
+        ],
+      ],
+    ),
+  );
+  console.log("\nInference (bench/inference.ts):");
+  process.stdout.write(inf.stdout);
+  console.log("\nwrote bench/results/bench.json");
+} finally {
+  if (!process.env.KEEP) rmSync(work, { recursive: true, force: true });
+  else log(`kept ${work}`);
+}
+
+/** A standalone ArrayBuffer copy: Miniflare's proxy cannot send a view into a larger buffer. */
+function own(bytes: Uint8Array): ArrayBuffer {
+  return bytes.slice().buffer as ArrayBuffer;
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
