@@ -2,7 +2,7 @@
 // isolate, the worker's upload size, the codec, and ORT-web vs onnxruntime-node inference. Prints a table and
 // writes bench/results/bench.json. A benchmark, not a test: it reports numbers and checks them against targets.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
@@ -38,20 +38,21 @@ function build(outdir: string): { totalKiB: number; gzipKiB: number } {
   return { totalKiB: Number(m[1]), gzipKiB: Number(m[2]) };
 }
 
+/** The module type wrangler.toml's rules give each file of the bundle. */
+function moduleType(file: string): "CompiledWasm" | "Text" | "Data" | "ESModule" {
+  if (file.endsWith(".wasm")) return "CompiledWasm";
+  if (file.endsWith(".jsonc")) return "Text";
+  if (file.endsWith(".onnx")) return "Data";
+  return "ESModule";
+}
+
 function miniflare(outdir: string, persist: string): Miniflare {
   return new Miniflare({
     // The bundle's modules as wrangler wrote them (ORT's glue has a dynamic import Miniflare cannot follow).
     modulesRoot: outdir,
     modules: readdirSync(outdir)
-      .filter((f) => /\.(js|mjs|wasm|jsonc)$/.test(f))
-      .map((f) => ({
-        type: f.endsWith(".wasm")
-          ? ("CompiledWasm" as const)
-          : f.endsWith(".jsonc")
-            ? ("Text" as const)
-            : ("ESModule" as const),
-        path: join(outdir, f),
-      }))
+      .filter((f) => /\.(js|mjs|wasm|jsonc|onnx)$/.test(f))
+      .map((f) => ({ type: moduleType(f), path: join(outdir, f) }))
       .sort((a, b) => Number(b.path.endsWith("index.js")) - Number(a.path.endsWith("index.js"))),
     compatibilityDate: "2026-04-26",
     compatibilityFlags: ["nodejs_compat"],
@@ -62,38 +63,55 @@ function miniflare(outdir: string, persist: string): Miniflare {
   });
 }
 
-async function seed(mf: Miniflare): Promise<string> {
-  log("bench: generating the synthetic data set, fitting the origin and training the model ...");
-  const dataset = generateSynthetic({ seed: 42, users: 400, items: 1500 });
-  const generator = createGenerator("ease");
-  generator.fit(dataset.interactions);
-  const rows = new OriginRows(dataset, generator);
+interface BenchModel {
+  onnx: Uint8Array;
+  manifest: { version: string };
+}
+
+/** The model deployed with the worker (worker/model): what `npm start` and a deploy activate. */
+const bundled: BenchModel = {
+  onnx: new Uint8Array(readFileSync("worker/model/model.onnx")),
+  manifest: JSON.parse(readFileSync("worker/model/manifest.json", "utf8")),
+};
+
+async function activate(mf: Miniflare, model: BenchModel): Promise<void> {
   const kv = await mf.getKVNamespace("KV");
-  const model = existsSync("model-export/out/model.onnx")
-    ? {
-        onnx: new Uint8Array(readFileSync("model-export/out/model.onnx")),
-        manifest: JSON.parse(readFileSync("model-export/out/manifest.json", "utf8")),
-      }
-    : await trainModel(dataset, { seed: 1, evaluate: false, version: "bench-1", createdAt: new Date(0) });
   await kv.put(keys.modelBytes(model.manifest.version), own(model.onnx));
   await kv.put(keys.modelManifest(model.manifest.version), JSON.stringify(model.manifest));
   await kv.put(
     keys.activeModel,
     JSON.stringify({ version: model.manifest.version, activatedAt: new Date().toISOString() }),
   );
+}
+
+async function seed(mf: Miniflare): Promise<{ version: string; other: BenchModel }> {
+  log("bench: generating the synthetic data set, fitting the origin and training a second model ...");
+  const dataset = generateSynthetic({ seed: 42, users: 400, items: 1500 });
+  const generator = createGenerator("ease");
+  generator.fit(dataset.interactions);
+  const rows = new OriginRows(dataset, generator);
+  const kv = await mf.getKVNamespace("KV");
+  // A model published after the deploy (not bundled): its first load in a fresh isolate is not preloaded.
+  const other = await trainModel(dataset, {
+    seed: 1,
+    evaluate: false,
+    version: "bench-unbundled",
+    createdAt: new Date(0),
+  });
+  await activate(mf, bundled);
   const profile = rows.profileFor(1);
   for (const n of SIZES) {
     const list = rows.topPicks(1, n);
     if (list.candidates.length !== n) throw new Error(`user 1 has ${list.candidates.length} candidates, wanted ${n}`);
-    // Fresh as of now, so every request is a cache hit and the bench measures ranking, not the origin.
+    // Fresh as of now, so requests are cache hits and the bench measures ranking, not the origin.
     const bytes = encodeCandidateList(
-      { ...list.header, scope: `user:b${n}`, generatedAt: Date.now() + 3_600_000 },
+      { ...list.header, scope: `user:b${n}`, generatedAt: Date.now() },
       list.candidates,
     );
     await kv.put(keys.candidates("top-picks", `b${n}`, "eu-west"), own(bytes));
     await kv.put(keys.profile(`b${n}`), JSON.stringify({ ...profile, userId: `b${n}` }));
   }
-  return model.manifest.version;
+  return { version: bundled.manifest.version, other };
 }
 
 async function timed(mf: Miniflare, path: string): Promise<{ ms: number; body: Record<string, unknown> }> {
@@ -133,13 +151,14 @@ async function latency(mf: Miniflare, version: string) {
   });
 }
 
-async function firstRanked(outdir: string, persist: string) {
+async function firstRanked(outdir: string, persist: string, activeModel: BenchModel) {
   const runs: { startupMs: number; firstMs: number; servedBy: unknown }[] = [];
   for (let i = 0; i < FRESH; i++) {
     const t0 = performance.now();
     const mf = miniflare(outdir, persist);
     await mf.ready;
     const startupMs = performance.now() - t0;
+    if (i === 0) await activate(mf, activeModel);
     const { ms, body } = await timed(mf, "/v1/recommendations/b500?limit=20");
     runs.push({ startupMs, firstMs: ms, servedBy: body.servedBy });
     await mf.dispose();
@@ -160,12 +179,14 @@ try {
   log("bench: bundling the worker (wrangler deploy --dry-run) ...");
   const upload = build(outdir);
   const mf = miniflare(outdir, persist);
-  const version = await seed(mf);
+  const { version, other } = await seed(mf);
   log(`bench: latency, ${ROUNDS} interleaved rounds after ${WARMUP} warm-up requests per route ...`);
   const lat = await latency(mf, version);
   await mf.dispose();
-  log(`bench: first ranked response in ${FRESH} fresh isolates ...`);
-  const fresh = await firstRanked(outdir, persist);
+  log(`bench: first ranked response in ${FRESH} fresh isolates, bundled model active ...`);
+  const fresh = await firstRanked(outdir, persist, bundled);
+  log(`bench: first ranked response in ${FRESH} fresh isolates, a model published after the deploy active ...`);
+  const freshOther = await firstRanked(outdir, persist, other);
   log("bench: codec ...");
   const codec = runCodecBench();
   log("bench: inference, ORT-web in workerd vs onnxruntime-node (bench/inference.ts) ...");

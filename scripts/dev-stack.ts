@@ -1,11 +1,13 @@
-// `npm start`: trains the model if needed, publishes lists, profiles and the model into the local KV, then
-// runs the reference origin (127.0.0.1:8788) and the worker under `wrangler dev` (127.0.0.1:8787).
+// `npm start`: publishes lists, profiles, the catalog and the model into the local KV, then runs the reference
+// origin (127.0.0.1:8788) and the worker under `wrangler dev` (127.0.0.1:8787). The model is the one bundled
+// with the worker (worker/model, trained by model-export); `--model-dir DIR` publishes another.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 const ORIGIN = "http://127.0.0.1:8788";
 const EDGE = "http://127.0.0.1:8787";
-const MODEL_DIR = "model-export/out";
+const modelDirArg = process.argv.indexOf("--model-dir");
+const MODEL_DIR = modelDirArg > 0 ? (process.argv[modelDirArg + 1] ?? "") : "worker/model";
 const once = process.argv.includes("--once");
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 const children: ChildProcess[] = [];
@@ -55,7 +57,10 @@ process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
 if (!existsSync(`${MODEL_DIR}/manifest.json`)) {
-  step("train the ranking model", "npx", ["tsx", "model-export/src/train.ts", "--out", MODEL_DIR]);
+  console.error(
+    `✖ no model in ${MODEL_DIR} (expected model.onnx and manifest.json; train one with npm run model:train)`,
+  );
+  process.exit(2);
 }
 step("publish lists, profiles and the model into local KV", "npx", [
   "tsx",

@@ -28,7 +28,10 @@ describe("typed client", () => {
     const model = trainedModel();
     await publishModel(model);
     await seedUser("1");
-    const res = await client().v1.recommendations[":userId"].$get({ param: { userId: "1" }, query: { row: "top-picks", limit: "3" } });
+    const res = await client().v1.recommendations[":userId"].$get({
+      param: { userId: "1" },
+      query: { row: "top-picks", limit: "3" },
+    });
     expect(res.status).toBe(200);
     if (!res.ok) throw new Error("unreachable");
     const row = await res.json();
@@ -38,7 +41,11 @@ describe("typed client", () => {
   it("posts a re-rank call with a typed body", async () => {
     await publishModel(trainedModel());
     const res = await client().v1.rerank.$post({
-      json: { userId: "1", candidates: [{ id: 1, genres: ["Drama"], year: 2000, popularity: 0.5, title: "A" }], applyRules: true },
+      json: {
+        userId: "1",
+        candidates: [{ id: 1, genres: ["Drama"], year: 2000, popularity: 0.5, title: "A" }],
+        applyRules: true,
+      },
     });
     expect(res.status).toBe(200);
     const body = await res.json();

@@ -1,9 +1,4 @@
-// Module types for the ONNX test fixtures: `.onnx` files load as ArrayBuffers (wrangler "Data" rule).
-declare module "*.onnx" {
-  const bytes: ArrayBuffer;
-  export default bytes;
-}
-
+// Module types for the ONNX test fixtures' golden outputs (`.onnx` itself is typed by `wrangler types`).
 declare module "*.golden.json" {
   const golden: {
     model: string;
