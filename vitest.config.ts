@@ -8,7 +8,12 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["core/**/*.test.ts", "edge-config/**/*.test.ts", "origin/**/*.test.ts", "model-export/**/*.test.ts"],
+          include: [
+            "core/**/*.test.ts",
+            "edge-config/**/*.test.ts",
+            "origin/**/*.test.ts",
+            "model-export/**/*.test.ts",
+          ],
         },
       },
       "worker/vitest.config.ts",

@@ -25,6 +25,8 @@ export default defineProject({
   ],
   test: {
     name: "worker",
+    // Degraded requests log on purpose; show those logs only for tests that fail.
+    silent: "passed-only",
     root: repoRoot,
     include: ["worker/test/**/*.test.ts"],
     // Starts the real origin and a fault proxy (Node) and trains the test model before any workerd test.

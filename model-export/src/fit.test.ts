@@ -1,0 +1,120 @@
+// Tests of the training loop: instances, cached multi-context scoring, determinism and feature ablation.
+import { beforeAll, describe, expect, it } from "vitest";
+import { FEATURE_COUNT, FEATURE_NAMES } from "../../core/features.js";
+import { EaseGenerator } from "../../origin/src/cf/ease.js";
+import { generateSynthetic } from "../../origin/src/synthetic.js";
+import { type ExampleList, listFeatures, type Stage, temporalSplit, trainStage } from "./examples.js";
+import { CachedListScorer, fitRanker, makeInstances, rowFeatures } from "./fit.js";
+import type { Dense } from "./mlp.js";
+
+let stage: Stage;
+
+beforeAll(() => {
+  const dataset = generateSynthetic({ users: 90, items: 250, seed: 8 });
+  stage = trainStage(dataset, temporalSplit(dataset), { depth: 200, makeGenerator: () => new EaseGenerator() });
+});
+
+describe("makeInstances", () => {
+  it("event mode: one instance per labelled held-out view, other held-out titles ignored", () => {
+    for (const list of stage.lists) {
+      const instances = makeInstances([list], "event");
+      const labelled = list.events.filter((e) => list.ids.indexOf(e.itemId) >= 0);
+      expect(instances).toHaveLength(labelled.length);
+      instances.forEach((inst, k) => {
+        const ev = labelled[k] as ExampleList["events"][number];
+        expect(inst.context).toBe(ev.context);
+        expect(inst.positives).toEqual([list.ids.indexOf(ev.itemId)]);
+        const others = [...list.labels.keys()].filter((i) => list.labels[i] && list.ids[i] !== ev.itemId);
+        expect([...inst.ignored].sort((a, b) => a - b)).toEqual(others);
+      });
+    }
+  });
+
+  it("window mode: one instance per list with a labelled title, every label positive", () => {
+    const withLabels = stage.lists.filter((l) => l.labels.some((v) => v === 1));
+    const instances = makeInstances(stage.lists, "window");
+    expect(instances).toHaveLength(withLabels.length);
+    for (const inst of instances) {
+      expect(inst.context).toBe(inst.list.events[0]?.context);
+      expect(inst.positives).toEqual([...inst.list.labels.keys()].filter((i) => inst.list.labels[i]));
+    }
+  });
+});
+
+describe("fitRanker", () => {
+  const lists = () => stage.lists.filter((l) => l.userId % 5 !== 0);
+  const val = () => stage.lists.filter((l) => l.userId % 5 === 0);
+
+  it("is deterministic under a seed and logs one line per epoch", () => {
+    const lines: string[] = [];
+    const a = fitRanker(lists(), val(), { seed: 3, epochs: 2, patience: 5, log: (l) => lines.push(l) });
+    const b = fitRanker(lists(), val(), { seed: 3, epochs: 2, patience: 5 });
+    expect(b.model.toJson()).toEqual(a.model.toJson());
+    expect(b.history.map((h) => [h.loss, h.valNdcg10])).toEqual(a.history.map((h) => [h.loss, h.valNdcg10]));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^epoch {2}1 {2}loss \d+\.\d{4} {2}val NDCG@10 \(next\) \d\.\d{4} \(origin \d\.\d{4}\)/);
+    const c = fitRanker(lists(), val(), { seed: 4, epochs: 2, patience: 5 });
+    expect(c.model.toJson()).not.toEqual(a.model.toJson());
+  });
+
+  it("never reads dropped features", () => {
+    const drop = ["hour_sin", "hour_cos", "device_tv"];
+    const { model } = fitRanker(lists(), val(), { seed: 1, epochs: 1, dropFeatures: drop });
+    const first = model.folded().layers[0] as Dense;
+    for (const name of drop) {
+      const j = FEATURE_NAMES.indexOf(name);
+      for (let o = 0; o < first.outSize; o++) expect(first.w[o * FEATURE_COUNT + j]).toBe(0);
+    }
+  });
+
+  it("refuses lists without a single labelled candidate", () => {
+    const unlabelled = stage.lists.map((l) => ({ ...l, labels: new Uint8Array(l.labels.length) }));
+    expect(() => fitRanker(unlabelled, [], { epochs: 1 })).toThrow("no training instance");
+  });
+});
+
+describe("rowFeatures", () => {
+  it("equals the chosen rows of the whole list's extractFeatures, column for column", () => {
+    const cache = new Map<ExampleList, Float32Array>();
+    let checked = 0;
+    for (const list of stage.lists.filter((l) => l.ids.length > 20).slice(0, 5)) {
+      for (const ev of list.events) {
+        const rows = [0, 3, list.ids.length - 1, 7, 19];
+        const got = rowFeatures(list, ev.context, rows, cache);
+        const full = listFeatures(list, ev.context);
+        rows.forEach((r, i) => {
+          expect(Array.from(got.subarray(i * FEATURE_COUNT, (i + 1) * FEATURE_COUNT))).toEqual(
+            Array.from(full.data.subarray(r * FEATURE_COUNT, (r + 1) * FEATURE_COUNT)),
+          );
+        });
+        checked++;
+      }
+    }
+    expect(checked).toBeGreaterThan(5);
+  });
+});
+
+describe("CachedListScorer", () => {
+  it("equals the model's forward pass on fresh features, across contexts, years and lists", () => {
+    const { model } = fitRanker(stage.lists, stage.lists.slice(0, 5), { seed: 2, epochs: 1 });
+    const scorer = new CachedListScorer(model);
+    const lists = stage.lists.filter((l) => l.ids.length > 0).slice(0, 6);
+    let compared = 0;
+    for (const list of lists) {
+      const contexts = [
+        ...list.events.map((e) => e.context),
+        { ...(list.events[0] as ExampleList["events"][number]).context, year: 2031, device: "tablet" as const },
+      ];
+      for (const ctx of contexts) {
+        const m = listFeatures(list, ctx);
+        const expected = model.score(m.data, m.rows);
+        const got = scorer.score(list, ctx);
+        expect(got).toHaveLength(list.ids.length);
+        for (let i = 0; i < got.length; i++)
+          expect(Math.abs((got[i] as number) - (expected[i] as number))).toBeLessThan(1e-5);
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(12);
+  });
+});

@@ -1,0 +1,222 @@
+// Public entry of model-export: train a ranker on a Dataset and get ONNX bytes, a manifest and a report.
+import { FEATURE_COUNT } from "../../core/features.js";
+import type { ModelManifest } from "../../core/manifest.js";
+import { EaseGenerator } from "../../origin/src/cf/ease.js";
+import type { CandidateGenerator } from "../../origin/src/cf/types.js";
+import type { Dataset } from "../../origin/src/dataset.js";
+import { type Evaluation, evaluate } from "./evaluate.js";
+import {
+  type ExampleList,
+  fingerprintInteractions,
+  type SplitOptions,
+  temporalSplit,
+  testStage,
+  trainStage,
+} from "./examples.js";
+import { CachedListScorer, type EpochLog, FIT_DEFAULTS, type FitOptions, fitRanker } from "./fit.js";
+import { type Mlp, Rng } from "./mlp.js";
+import { buildManifest, mlpToOnnx } from "./onnx.js";
+
+export { Mlp } from "./mlp.js";
+export { buildManifest, mlpFromOnnx, mlpToOnnx } from "./onnx.js";
+
+export interface TrainOptions extends Partial<Omit<FitOptions, "log">> {
+  /** Explicit model version (default `<dataset>-YYYYMMDD-<sha256 prefix>`). */
+  version?: string;
+  createdAt?: Date;
+  /** Origin candidates per user (default 500). */
+  depth?: number;
+  split?: SplitOptions;
+  /** Share of users whose lists only pick the epoch, never train it (default 0.15). */
+  valUserFraction?: number;
+  /**
+   * Train cuts (default 1): cut 0 labels each user's val slice; cut k labels the slice k val-lengths earlier,
+   * with the CF refitted on what came before it. More cuts, more training lists, one CF fit each.
+   */
+  trainCuts?: number;
+  /**
+   * Also fit the origin at the test cut and measure on test views (default true). When false the manifest's
+   * metrics come from the validation users, which costs one CF fit less.
+   */
+  evaluate?: boolean;
+  /** A fresh candidate generator (default: the origin's EASE). */
+  makeGenerator?: () => CandidateGenerator;
+  log?: (line: string) => void;
+}
+
+export interface TrainReport {
+  dataset: string;
+  fingerprint: string;
+  seed: number;
+  generator: { name: string; params: Record<string, number> };
+  users: { total: number; split: number; trainLists: number; valLists: number; testLists: number };
+  instances: number;
+  fit: { hidden: number[]; loss: string; instances: string; negatives: number; lr: number; paramCount: number };
+  history: EpochLog[];
+  bestEpoch: number;
+  /** Test cut, all users with held-out views (absent when evaluate is false). */
+  test: Evaluation | null;
+  /** Test cut, restricted to the validation users (never trained on). */
+  testHeldOutUsers: Evaluation | null;
+  /** Train cut, validation users: what picked the epoch. */
+  validation: Evaluation;
+  seconds: { examples: number; fit: number; evaluate: number; total: number };
+}
+
+export interface TrainResult {
+  onnx: Uint8Array;
+  manifest: ModelManifest;
+  report: TrainReport;
+  model: Mlp;
+}
+
+/**
+ * Trains a re-ranker for `dataset`: temporal split per user, origin CF fitted on the past only, MLP fitted
+ * on the validation slice's views, optionally evaluated on the test slice. Deterministic for a seed, except
+ * `createdAt` (pass it to get identical manifests).
+ */
+export async function trainModel(dataset: Dataset, options: TrainOptions = {}): Promise<TrainResult> {
+  const t0 = performance.now();
+  const log = options.log ?? (() => {});
+  const seed = options.seed ?? FIT_DEFAULTS.seed;
+  const makeGenerator = options.makeGenerator ?? (() => new EaseGenerator());
+  const stageOpts = { depth: options.depth ?? 500, makeGenerator };
+  const splits = temporalSplit(dataset, options.split);
+
+  const cuts = options.trainCuts ?? 1;
+  if (!Number.isInteger(cuts) || cuts < 1) throw new RangeError(`trainCuts must be a positive integer, got ${cuts}`);
+  const valFraction = options.valUserFraction ?? 0.15;
+  if (!(valFraction > 0 && valFraction < 1)) {
+    throw new RangeError(`valUserFraction must be in (0, 1), got ${valFraction}`);
+  }
+  const trainCut = trainStage(dataset, splits, stageOpts);
+  const valUsers = pickValidationUsers(
+    trainCut.lists.map((l) => l.userId),
+    valFraction,
+    seed,
+  );
+  const trainLists: ExampleList[] = [];
+  const valLists: ExampleList[] = [];
+  for (const list of trainCut.lists) (valUsers.has(list.userId) ? valLists : trainLists).push(list);
+  // Earlier cuts add training lists for the same training users; validation stays at the latest cut.
+  for (let k = 1; k < cuts; k++) {
+    for (const list of trainStage(dataset, splits, stageOpts, k).lists)
+      if (!valUsers.has(list.userId)) trainLists.push(list);
+  }
+  const tExamples = performance.now();
+  log(
+    `examples: ${trainLists.length} train lists (${cuts} cut${cuts > 1 ? "s" : ""}), ${valLists.length} validation lists, ${dataset.users.length} users, ${trainCut.generator.name} candidates (${((tExamples - t0) / 1000).toFixed(1)}s)`,
+  );
+
+  const fitOpts: Partial<FitOptions> = { ...pickFit(options), seed, log };
+  const fitted = fitRanker(trainLists, valLists, fitOpts);
+  const tFit = performance.now();
+  const scorer = new CachedListScorer(fitted.model).score;
+  const validation = evaluate(trainCut, scorer, valLists);
+
+  let test: Evaluation | null = null;
+  let testHeldOutUsers: Evaluation | null = null;
+  let testLists = 0;
+  if (options.evaluate ?? true) {
+    const testCut = testStage(dataset, splits, stageOpts);
+    testLists = testCut.lists.length;
+    test = evaluate(testCut, scorer);
+    testHeldOutUsers = evaluate(
+      testCut,
+      scorer,
+      testCut.lists.filter((l) => valUsers.has(l.userId)),
+    );
+  }
+  const tEval = performance.now();
+
+  const onnx = mlpToOnnx(fitted.model);
+  const headline = test ?? validation;
+  const fingerprint = await fingerprintInteractions(dataset.interactions);
+  // Headline: the "next" protocol, each held-out view ranked in its own context, as the edge ranks a request.
+  const metrics: Record<string, number> = {
+    ndcg10Model: headline.next.model.ndcg10,
+    ndcg10OriginOrder: headline.next.origin.ndcg10,
+    ndcg10Popularity: headline.next.popularity.ndcg10,
+    ndcg10GainStdErr: headline.gain.next.se,
+    recall10Model: headline.next.model.recall10,
+    recall10OriginOrder: headline.next.origin.recall10,
+    mrrModel: headline.next.model.mrr,
+    mrrOriginOrder: headline.next.origin.mrr,
+    views: headline.next.model.count,
+    ndcg10WindowModel: headline.window.model.ndcg10,
+    ndcg10WindowOriginOrder: headline.window.origin.ndcg10,
+    users: headline.window.model.count,
+  };
+  const resolved = { ...FIT_DEFAULTS, ...fitOpts };
+  const manifest = await buildManifest(onnx, {
+    ...(options.version ? { version: options.version } : {}),
+    ...(options.createdAt ? { createdAt: options.createdAt } : {}),
+    training: {
+      dataset: dataset.name,
+      fingerprint,
+      seed,
+      epochs: fitted.history.length,
+      bestEpoch: fitted.bestEpoch,
+      metrics,
+      metricsProtocol: `${
+        test
+          ? "test cut: each user's last 20% held out, CF fitted on the rest"
+          : "train cut, validation users only (evaluate=false)"
+      }; one ranking per held-out view in its own context, earlier views removed, that view's title relevant; Window metrics: one ranking per user in the first held-out view's context, all held-out titles relevant`,
+      candidates: `${trainCut.generator.name} depth ${stageOpts.depth}`,
+      trainer: `mlp ${FEATURE_COUNT}-${resolved.hidden.join("-")}-1 ${resolved.loss} (${resolved.instances} instances)`,
+    },
+  });
+  const tEnd = performance.now();
+  const report: TrainReport = {
+    dataset: dataset.name,
+    fingerprint,
+    seed,
+    generator: { name: trainCut.generator.name, params: { ...trainCut.generator.params } },
+    users: {
+      total: dataset.users.length,
+      split: splits.filter((s) => s.test.length > 0).length,
+      trainLists: trainLists.length,
+      valLists: valLists.length,
+      testLists,
+    },
+    instances: fitted.instances,
+    fit: {
+      hidden: resolved.hidden,
+      loss: resolved.loss,
+      instances: resolved.instances,
+      negatives: resolved.negatives,
+      lr: resolved.lr,
+      paramCount: fitted.model.paramCount,
+    },
+    history: fitted.history,
+    bestEpoch: fitted.bestEpoch,
+    test,
+    testHeldOutUsers,
+    validation,
+    seconds: {
+      examples: (tExamples - t0) / 1000,
+      fit: (tFit - tExamples) / 1000,
+      evaluate: (tEval - tFit) / 1000,
+      total: (tEnd - t0) / 1000,
+    },
+  };
+  return { onnx, manifest, report, model: fitted.model };
+}
+
+/** Only FitOptions keys reach fitRanker: TrainOptions also carries pipeline options it has no use for. */
+function pickFit(o: Partial<TrainOptions>): Partial<FitOptions> {
+  const out: Partial<FitOptions> = {};
+  for (const key of Object.keys(FIT_DEFAULTS) as (keyof FitOptions)[]) {
+    if (o[key as keyof TrainOptions] !== undefined)
+      (out as Record<string, unknown>)[key] = o[key as keyof TrainOptions];
+  }
+  return out;
+}
+
+/** A seeded share of users whose lists are kept out of training. */
+function pickValidationUsers(users: number[], fraction: number, seed: number): Set<number> {
+  const sorted = [...new Set(users)].sort((a, b) => a - b);
+  new Rng(seed ^ 0x5eed).shuffle(sorted);
+  return new Set(sorted.slice(0, Math.max(1, Math.round(sorted.length * fraction))));
+}
