@@ -23,7 +23,8 @@ function step(title: string, cmd: string, args: string[]): void {
 
 function start(title: string, cmd: string, args: string[]): ChildProcess {
   console.log(`\n▶ ${title}: ${cmd} ${args.join(" ")}`);
-  const child = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env });
+  // Its own process group, so stopping the stack also stops what npx and wrangler start beneath it.
+  const child = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env, detached: true });
   child.on("exit", (code) => {
     if (!stopping) {
       console.error(`✖ ${title} exited (${code}); stopping the stack`);
@@ -32,6 +33,15 @@ function start(title: string, cmd: string, args: string[]): ChildProcess {
   });
   children.push(child);
   return child;
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(500) });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function waitFor(url: string, what: string, timeoutMs = 60_000): Promise<void> {
@@ -50,7 +60,13 @@ async function waitFor(url: string, what: string, timeoutMs = 60_000): Promise<v
 let stopping = false;
 function stop(code: number): void {
   stopping = true;
-  for (const c of children) c.kill("SIGTERM");
+  for (const c of children) {
+    try {
+      if (c.pid) process.kill(-c.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
   process.exit(code);
 }
 process.on("SIGINT", () => stop(0));
@@ -61,6 +77,15 @@ if (!existsSync(`${MODEL_DIR}/manifest.json`)) {
     `✖ no model in ${MODEL_DIR} (expected model.onnx and manifest.json; train one with npm run model:train)`,
   );
   process.exit(2);
+}
+for (const [url, name] of [
+  [ORIGIN, "origin"],
+  [EDGE, "worker"],
+] as const) {
+  if (await answers(url)) {
+    console.error(`✖ something already answers on ${url} (the ${name}'s port): stop it first`);
+    process.exit(2);
+  }
 }
 step("publish lists, profiles and the model into local KV", "npx", [
   "tsx",
