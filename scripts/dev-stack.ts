@@ -21,14 +21,18 @@ function step(title: string, cmd: string, args: string[]): void {
   }
 }
 
-function start(title: string, cmd: string, args: string[]): ChildProcess {
+/** Starts a long-running child; `essential` children take the stack down when they exit. */
+function start(title: string, cmd: string, args: string[], essential = true): ChildProcess {
   console.log(`\n▶ ${title}: ${cmd} ${args.join(" ")}`);
   // Its own process group, so stopping the stack also stops what npx and wrangler start beneath it.
   const child = spawn(cmd, args, { stdio: ["ignore", "inherit", "inherit"], env, detached: true });
   child.on("exit", (code) => {
-    if (!stopping) {
+    if (stopping) return;
+    if (essential) {
       console.error(`✖ ${title} exited (${code}); stopping the stack`);
       stop(1);
+    } else {
+      console.log(`■ ${title} exited (${code}); the edge keeps serving from KV (servedBy says which tier)`);
     }
   });
   children.push(child);
@@ -94,7 +98,8 @@ step("publish lists, profiles and the model into local KV", "npx", [
   "--model-dir",
   MODEL_DIR,
 ]);
-start("reference origin", "npx", ["tsx", "origin/src/server.ts"]);
+// Not essential: stopping the origin is how one watches the edge degrade to stale and popular lists.
+const origin = start("reference origin", "npx", ["tsx", "origin/src/server.ts"], false);
 await waitFor(`${ORIGIN}/healthz`, "origin");
 start("edge worker", "npx", ["wrangler", "dev", "--var", "ALLOW_CONTEXT_OVERRIDE:true"]);
 await waitFor(`${EDGE}/v1/ping`, "worker");
@@ -114,4 +119,4 @@ console.log(`\n  HTTP ${res.status}  servedBy=${body.servedBy}  model=${body.mod
 console.log(`  Server-Timing: ${res.headers.get("server-timing")}`);
 for (const item of body.items) console.log(`  ${item.rank}. ${item.title}  (${item.score})`);
 if (once) stop(res.status === 200 && body.servedBy === "model" ? 0 : 1);
-console.log("\nCtrl-C stops both.");
+console.log(`\nCtrl-C stops both. To watch the edge without its origin: kill -TERM -${origin.pid}`);
