@@ -178,6 +178,8 @@ export function decodeCandidateList(input: ArrayBuffer | Uint8Array): CandidateL
   const titlesLength = offsets[n] as number;
   if (at.titles - base + titlesLength > len - 4) throw new CodecError("candidate list: titles run past the value");
   const titles = new Uint8Array(buf, at.titles, titlesLength);
+  // Decoded titles are kept: a hot list (trending, a user's rows revisited) serves the same top titles again.
+  const decodedTitles: (string | undefined)[] = [];
   return {
     header,
     size: n,
@@ -190,12 +192,16 @@ export function decodeCandidateList(input: ArrayBuffer | Uint8Array): CandidateL
     year: new Uint16Array(buf, at.year, n),
     primaryGenre: new Uint8Array(buf, at.primaryGenre, n),
     title(i: number): string {
+      const cached = decodedTitles[i];
+      if (cached !== undefined) return cached;
       const start = offsets[i];
       const end = offsets[i + 1];
       if (start === undefined || end === undefined || end < start) {
         throw new CodecError(`candidate list: no title at index ${i}`);
       }
-      return utf8d.decode(titles.subarray(start, end));
+      const title = utf8d.decode(titles.subarray(start, end));
+      decodedTitles[i] = title;
+      return title;
     },
   };
 }
