@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { createFrontrowClient } from "../client.js";
 import { createApp } from "../src/app.js";
 import { createServices } from "../src/services.js";
-import { EU_EVENING, publishModel, seedUser, trainedModel } from "./helpers.js";
+import { EU_EVENING, ORIGIN, publishModel, seedUser, trainedModel } from "./helpers.js";
 
 beforeEach(async () => {
   await reset();
@@ -16,7 +16,7 @@ function client() {
     headers: EU_EVENING,
     fetch: async (input: RequestInfo | URL, init?: RequestInit) => {
       const ctx = createExecutionContext();
-      const res = await app.fetch(new Request(input, init), env, ctx);
+      const res = await app.fetch(new Request(input, init), { ...env, ORIGIN_URL: ORIGIN }, ctx);
       await waitOnExecutionContext(ctx);
       return res;
     },

@@ -1,8 +1,12 @@
 // Values global-setup.ts provides to the workerd tests.
 declare module "vitest" {
   interface ProvidedContext {
+    /** The reference origin, the fault proxy in front of it, and a port nothing listens on. */
+    urls: { origin: string; faults: string; down: string };
     model: { onnxBase64: string; manifestJson: string };
     nanModel: { onnxBase64: string; manifestJson: string };
+    /** onnxruntime-node's scores for the test model on each of parityInputs(). */
+    parityScores: { n: number; scores: number[] }[];
   }
 }
 

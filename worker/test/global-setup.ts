@@ -1,9 +1,11 @@
 // Node-side setup for the workerd tests: the real reference origin, a fault proxy in front of it, and real models.
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
 import { serve } from "@hono/node-server";
+import * as ortNode from "onnxruntime-node";
 import type { TestProject } from "vitest/node";
-import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from "../../core/features.js";
+import { extractFeatures, FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from "../../core/features.js";
 import { sha256Hex } from "../../core/manifest.js";
 import { trainModel } from "../../model-export/src/index.js";
 import { createApp } from "../../origin/src/app.js";
@@ -11,9 +13,16 @@ import { createGenerator } from "../../origin/src/cf/index.js";
 import { OriginRows } from "../../origin/src/rows.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
 import { startFaultOrigin } from "./fault-origin.js";
+import { parityInputs } from "./parity-inputs.js";
 
-const ORIGIN_PORT = 18788;
-const FAULT_PORT = 18789;
+/** A loopback port that was free a moment ago and has nothing listening now: "the origin is down". */
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
 
 export default async function setup(project: TestProject) {
   // A small synthetic world keeps setup to a few seconds; the same generator as the default, other sizes.
@@ -21,12 +30,19 @@ export default async function setup(project: TestProject) {
   const generator = createGenerator("ease");
   generator.fit(dataset.interactions);
   const app = createApp(new OriginRows(dataset, generator), { log: () => {} });
-  const origin = serve({ fetch: app.fetch, port: ORIGIN_PORT, hostname: "127.0.0.1" });
+  // Ports are picked by the OS so concurrent test runs on one machine never collide.
+  const origin = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise<void>((resolve, reject) => {
     origin.once("listening", () => resolve());
     origin.once("error", reject);
   });
-  const faults = await startFaultOrigin(FAULT_PORT, `http://127.0.0.1:${(origin.address() as AddressInfo).port}`);
+  const originUrl = `http://127.0.0.1:${(origin.address() as AddressInfo).port}`;
+  const faults = await startFaultOrigin(0, originUrl);
+  project.provide("urls", {
+    origin: originUrl,
+    faults: `http://127.0.0.1:${(faults.address() as AddressInfo).port}`,
+    down: `http://127.0.0.1:${await closedPort()}`,
+  });
 
   const trained = await trainModel(dataset, {
     seed: 1,
@@ -38,6 +54,17 @@ export default async function setup(project: TestProject) {
     onnxBase64: Buffer.from(trained.onnx).toString("base64"),
     manifestJson: JSON.stringify(trained.manifest),
   });
+
+  // Reference scores from onnxruntime-node (CPU) for the parity test: the same model on the same features.
+  const session = await ortNode.InferenceSession.create(trained.onnx);
+  const parity: { n: number; scores: number[] }[] = [];
+  for (const { columns, profile, ctx } of parityInputs()) {
+    const m = extractFeatures(columns, profile, ctx);
+    const out = await session.run({ features: new ortNode.Tensor("float32", m.data, [m.rows, m.cols]) });
+    parity.push({ n: m.rows, scores: Array.from((out.score as ortNode.Tensor).data as Float32Array) });
+  }
+  await session.release();
+  project.provide("parityScores", parity);
 
   // A real ONNX graph whose every score is 0/0: the edge must refuse its scores, not serve them.
   const nan = new Uint8Array(readFileSync(new URL("./fixtures/onnx/nan_score.onnx", import.meta.url)));

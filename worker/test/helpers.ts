@@ -6,11 +6,11 @@ import { keys } from "../../core/keys.js";
 import { createApp } from "../src/app.js";
 import { createServices, type Services } from "../src/services.js";
 
-/** The reference origin and the fault proxy in front of it, started by global-setup.ts. */
-export const ORIGIN = "http://127.0.0.1:18788";
-export const FAULTS = "http://127.0.0.1:18789";
+/** The reference origin and the fault proxy in front of it, started by global-setup.ts on free ports. */
+export const ORIGIN = inject("urls").origin;
+export const FAULTS = inject("urls").faults;
 /** A port nothing listens on: the origin is down. */
-export const DOWN = "http://127.0.0.1:18790";
+export const DOWN = inject("urls").down;
 
 export const fault = (mode: string) => `${FAULTS}/${mode}`;
 
@@ -34,7 +34,11 @@ export function harness(): Harness {
     svc,
     async call(path, init, overrides) {
       const ctx = createExecutionContext();
-      const res = await app.fetch(new Request(`http://edge.test${path}`, init), { ...env, ...overrides }, ctx);
+      const res = await app.fetch(
+        new Request(`http://edge.test${path}`, init),
+        { ...env, ORIGIN_URL: ORIGIN, ...overrides },
+        ctx,
+      );
       await waitOnExecutionContext(ctx);
       return res;
     },

@@ -11,6 +11,7 @@ import {
   EU_EVENING,
   getJson,
   harness,
+  ORIGIN,
   publishModel,
   seed,
   seedPopular,
@@ -71,7 +72,7 @@ describe("GET /v1/recommendations: bad input", () => {
     const res = await harness().call(
       "/v1/recommendations/99999999?limit=5",
       { headers: EU_EVENING },
-      { ORIGIN_URL: "http://127.0.0.1:18788" },
+      { ORIGIN_URL: ORIGIN },
     );
     const body = await getJson<RecommendationsResponse>(res);
     expect([res.status, body.servedBy, body.items.length]).toEqual([200, "fallback-popular", 5]);
