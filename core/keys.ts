@@ -26,10 +26,41 @@ export const keys = {
   },
   /** Pointer to the active model version: JSON `{ "version": "..." }`. */
   activeModel: "model:active",
+  /** A region's own pointer; when present it wins over keys.activeModel for requests from that region. */
+  activeModelFor(region: string): string {
+    return `model:active:${region}`;
+  },
+  /** Index of published versions (JSON ModelIndex), written after a version's bytes and manifest. */
+  modelIndex: "model:versions",
 } as const;
 
-/** The pointer stored under keys.activeModel. */
+/** An earlier activation kept in a pointer, newest first: what rollback returns to. */
+export interface PointerHistoryEntry {
+  version: string;
+  activatedAt: string;
+}
+
+/** The pointer stored under keys.activeModel or keys.activeModelFor(region). */
 export interface ActiveModelPointer {
   version: string;
   activatedAt: string;
+  /** Earlier activations of this pointer, newest first (bounded); absent in pointers written by older tools. */
+  history?: PointerHistoryEntry[];
+}
+
+/** One published version in keys.modelIndex. */
+export interface ModelIndexEntry {
+  version: string;
+  publishedAt: string;
+  sha256: string;
+  sizeBytes: number;
+  /** The manifest's training.metrics, when it has them. */
+  metrics?: Record<string, number>;
+  /** Where the model came from: "trained" (model-export) or "imported" (bring your own model). */
+  source?: string;
+}
+
+/** The value under keys.modelIndex. */
+export interface ModelIndex {
+  versions: ModelIndexEntry[];
 }

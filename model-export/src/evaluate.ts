@@ -1,12 +1,14 @@
 // Offline evaluation of popularity, origin order and a re-ranker on held-out views (NDCG@10, Recall@10, MRR).
 import type { RankingContext } from "../../core/features.js";
-import { mrr, ndcgAtK, recallAtK } from "../../core/metrics.js";
+import { hitRateAtK, mrr, ndcgAtK, recallAtK } from "../../core/metrics.js";
 import { orderByScore } from "../../core/rules.js";
 import type { ExampleList, Stage } from "./examples.js";
 
 export interface Metrics {
   ndcg10: number;
   recall10: number;
+  /** Share of rankings with a relevant title in the top 10. */
+  hit10: number;
   mrr: number;
   /** Lists (window protocol) or views (next protocol) averaged over. */
   count: number;
@@ -36,6 +38,7 @@ class Acc {
   readonly perRanking: number[] = [];
   ndcg = 0;
   recall = 0;
+  hit = 0;
   rr = 0;
   n = 0;
   add(ranked: ArrayLike<number>, relevant: ReadonlySet<number>): void {
@@ -43,12 +46,13 @@ class Acc {
     this.perRanking.push(ndcg);
     this.ndcg += ndcg;
     this.recall += recallAtK(ranked, relevant, K);
+    this.hit += hitRateAtK(ranked, relevant, K);
     this.rr += mrr(ranked, relevant);
     this.n++;
   }
   get metrics(): Metrics {
     const d = this.n || 1;
-    return { ndcg10: this.ndcg / d, recall10: this.recall / d, mrr: this.rr / d, count: this.n };
+    return { ndcg10: this.ndcg / d, recall10: this.recall / d, hit10: this.hit / d, mrr: this.rr / d, count: this.n };
   }
 }
 
@@ -148,11 +152,13 @@ export function formatEvaluation(title: string, e: Evaluation): string {
         ? `  next: each held-out view ranked in its own context (${m.model.count} views)`
         : `  window: one ranking per user in the first held-out view's context, all held-out titles relevant (${m.model.count} users)`,
     );
-    lines.push(`    ${"ranker".padEnd(20)} ${"NDCG@10".padStart(8)} ${"Recall@10".padStart(10)} ${"MRR".padStart(8)}`);
+    lines.push(
+      `    ${"ranker".padEnd(20)} ${"NDCG@10".padStart(8)} ${"Recall@10".padStart(10)} ${"Hit@10".padStart(8)} ${"MRR".padStart(8)}`,
+    );
     for (const method of ["popularity", "origin", "model"] as const) {
       const r = m[method];
       lines.push(
-        `    ${names[method].padEnd(20)} ${r.ndcg10.toFixed(4).padStart(8)} ${r.recall10.toFixed(4).padStart(10)} ${r.mrr.toFixed(4).padStart(8)}`,
+        `    ${names[method].padEnd(20)} ${r.ndcg10.toFixed(4).padStart(8)} ${r.recall10.toFixed(4).padStart(10)} ${r.hit10.toFixed(4).padStart(8)} ${r.mrr.toFixed(4).padStart(8)}`,
       );
     }
     const g = e.gain[protocol];

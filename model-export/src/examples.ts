@@ -11,6 +11,7 @@ import {
 import { sha256Hex } from "../../core/manifest.js";
 import type { CandidateGenerator } from "../../origin/src/cf/types.js";
 import type { Dataset, Interaction, Item } from "../../origin/src/dataset.js";
+import { Rng } from "./mlp.js";
 
 export interface SplitOptions {
   /** Share of each user's latest interactions held out as test (default 0.2). */
@@ -248,4 +249,43 @@ export async function fingerprintInteractions(interactions: readonly Interaction
   const sorted = [...interactions].sort((a, b) => a.userId - b.userId || a.ts - b.ts || a.itemId - b.itemId);
   const lines = sorted.map((x) => `${x.userId},${x.itemId},${x.ts},${x.region},${x.device},${x.rating ?? ""}\n`);
   return sha256Hex(new TextEncoder().encode(lines.join("")));
+}
+
+/** A per-user random split: each user's held-out titles, oldest first, and everything else. */
+export interface RandomSplit {
+  train: Interaction[];
+  test: Map<number, Interaction[]>;
+}
+
+/**
+ * The public tables' protocol: per user, a seeded random `testFraction` of the interactions held out (rounded,
+ * at least one), the rest visible. Users with fewer than 2 interactions stay wholly visible.
+ */
+export function randomSplit(dataset: Dataset, seed: number, testFraction = 0.25): RandomSplit {
+  const byUser = new Map<number, Interaction[]>();
+  for (const x of dataset.interactions) {
+    let list = byUser.get(x.userId);
+    if (!list) {
+      list = [];
+      byUser.set(x.userId, list);
+    }
+    list.push(x);
+  }
+  const rng = new Rng(seed ^ 0x7a11);
+  const train: Interaction[] = [];
+  const test = new Map<number, Interaction[]>();
+  for (const userId of [...byUser.keys()].sort((a, b) => a - b)) {
+    const xs = [...(byUser.get(userId) as Interaction[])].sort((a, b) => a.ts - b.ts || a.itemId - b.itemId);
+    if (xs.length < 2) {
+      train.push(...xs);
+      continue;
+    }
+    rng.shuffle(xs);
+    const nTest = Math.max(1, Math.round(xs.length * testFraction));
+    const held = xs.slice(0, nTest).sort((a, b) => a.ts - b.ts || a.itemId - b.itemId);
+    train.push(...xs.slice(nTest));
+    test.set(userId, held);
+  }
+  train.sort((a, b) => a.ts - b.ts || a.userId - b.userId || a.itemId - b.itemId);
+  return { train, test };
 }

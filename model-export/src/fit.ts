@@ -38,6 +38,8 @@ export interface FitOptions {
   /** Features the model must not read: their first-layer weights are held at zero (for ablations). */
   dropFeatures: string[];
   log?: (line: string) => void;
+  /** Called after every epoch (for progress displays). */
+  onEpoch?: (entry: EpochLog, maxEpochs: number) => void;
 }
 
 export const FIT_DEFAULTS: FitOptions = {
@@ -332,6 +334,7 @@ export function fitRanker(
     const seconds = (performance.now() - t0) / 1000;
     const loss = lossSum / instances.length;
     history.push({ epoch, loss, valNdcg10: valNdcg, seconds });
+    opts.onEpoch?.(history[history.length - 1] as EpochLog, opts.epochs);
     log(
       `epoch ${String(epoch).padStart(2)}  loss ${loss.toFixed(4)}  val NDCG@10 (${opts.valProtocol}) ${valNdcg.toFixed(4)} (origin ${valOrigin.toFixed(4)})  ${seconds.toFixed(2)}s`,
     );

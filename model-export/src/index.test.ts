@@ -93,8 +93,8 @@ describe("train CLI", () => {
       stderr: expect.stringContaining('--seed: "x1" is not an integer >= 0'),
     });
     await expect(run(tsx, [cli, "--data", "/nonexistent-dir"])).rejects.toMatchObject({
-      code: 1,
-      stderr: expect.stringContaining("/nonexistent-dir/movies.csv"),
+      code: 2,
+      stderr: expect.stringContaining("/nonexistent-dir/movies.csv: cannot read file (ENOENT)"),
     });
   });
 });

@@ -6,8 +6,10 @@ import type { CandidateGenerator } from "../../origin/src/cf/types.js";
 import type { Dataset } from "../../origin/src/dataset.js";
 import { type Evaluation, evaluate } from "./evaluate.js";
 import {
+  buildStage,
   type ExampleList,
   fingerprintInteractions,
+  randomSplit,
   type SplitOptions,
   temporalSplit,
   testStage,
@@ -39,6 +41,12 @@ export interface TrainOptions extends Partial<Omit<FitOptions, "log">> {
    * metrics come from the validation users, which costs one CF fit less.
    */
   evaluate?: boolean;
+  /**
+   * How training lists are labelled (default temporal): temporal holds out each user's next slice in time;
+   * random holds out a seeded random quarter of each user's interactions, every one relevant, to train for the
+   * random per-user protocol. Random supports one cut and no test-cut evaluation.
+   */
+  labels?: "temporal" | "random";
   /** A fresh candidate generator (default: the origin's EASE). */
   makeGenerator?: () => CandidateGenerator;
   log?: (line: string) => void;
@@ -89,7 +97,16 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
   if (!(valFraction > 0 && valFraction < 1)) {
     throw new RangeError(`valUserFraction must be in (0, 1), got ${valFraction}`);
   }
-  const trainCut = trainStage(dataset, splits, stageOpts);
+  const random = options.labels === "random";
+  if (random && (cuts > 1 || (options.evaluate ?? true))) {
+    throw new RangeError("labels: random trains on one cut and has no test cut: set trainCuts 1 and evaluate false");
+  }
+  const trainCut = random
+    ? (() => {
+        const r = randomSplit(dataset, seed ^ 0x1abe1);
+        return buildStage(dataset, r.train, r.test, stageOpts);
+      })()
+    : trainStage(dataset, splits, stageOpts);
   const valUsers = pickValidationUsers(
     trainCut.lists.map((l) => l.userId),
     valFraction,
@@ -108,7 +125,12 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
     `examples: ${trainLists.length} train lists (${cuts} cut${cuts > 1 ? "s" : ""}), ${valLists.length} validation lists, ${dataset.users.length} users, ${trainCut.generator.name} candidates (${((tExamples - t0) / 1000).toFixed(1)}s)`,
   );
 
-  const fitOpts: Partial<FitOptions> = { ...pickFit(options), seed, log };
+  const fitOpts: Partial<FitOptions> = {
+    ...pickFit(options),
+    seed,
+    log,
+    ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
+  };
   const fitted = fitRanker(trainLists, valLists, fitOpts);
   const tFit = performance.now();
   const scorer = new CachedListScorer(fitted.model).score;
@@ -163,6 +185,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
           ? "test cut: each user's last 20% held out, CF fitted on the rest"
           : "train cut, validation users only (evaluate=false)"
       }; one ranking per held-out view in its own context, earlier views removed, that view's title relevant; Window metrics: one ranking per user in the first held-out view's context, all held-out titles relevant`,
+      labels: random ? "random per-user 25% held out" : "temporal",
       candidates: `${trainCut.generator.name} depth ${stageOpts.depth}`,
       trainer: `mlp ${FEATURE_COUNT}-${resolved.hidden.join("-")}-1 ${resolved.loss} (${resolved.instances} instances)`,
     },

@@ -5,6 +5,7 @@ import { timing } from "hono/timing";
 import type { AppEnv } from "./env.js";
 import { ApiError, onError } from "./errors.js";
 import { healthRoutes } from "./routes/health.js";
+import { opsRoutes } from "./routes/ops.js";
 import { recommendationsRoutes } from "./routes/recommendations.js";
 import { rerankRoutes } from "./routes/rerank.js";
 import type { Services } from "./services.js";
@@ -17,7 +18,8 @@ export function createApp(svc: Services) {
     .get("/v1/ping", (c) => c.json({ ok: true as const, requestId: c.get("requestId") }, 200))
     .route("/v1/recommendations", recommendationsRoutes(svc))
     .route("/v1/rerank", rerankRoutes(svc))
-    .route("/healthz", healthRoutes(svc));
+    .route("/healthz", healthRoutes(svc))
+    .route("/ops", opsRoutes(svc));
   app.notFound((c) => {
     throw new ApiError("not_found", `no route for ${c.req.method} ${new URL(c.req.url).pathname}`);
   });

@@ -1,5 +1,8 @@
 // Per-isolate services: the model registry and the list cache tiers, created once at start-up.
+import { ConfigStore } from "./config.js";
 import { loadModel } from "./model/index.js";
+import { OpsRecorder } from "./ops/recorder.js";
+import { NegativeCache } from "./serving/candidates.js";
 import { CatalogCache } from "./serving/catalog.js";
 import { KvListStore, type ListStore, MemoryListStore, TieredListStore } from "./serving/list-store.js";
 import { type ModelLoader, ModelRegistry } from "./serving/models.js";
@@ -10,6 +13,12 @@ export interface Services {
   memory: MemoryListStore;
   catalog: CatalogCache;
   profiles: ProfileCache;
+  /** The published edge config, cached and refreshed per isolate. */
+  config: ConfigStore;
+  /** Origin 404s remembered per isolate (policy negativeCacheSeconds). */
+  negative: NegativeCache;
+  /** Ops counters, batched to the OpsStats Durable Object. */
+  ops: OpsRecorder;
   /** The list cache for a request: isolate memory, then the request's KV binding. */
   lists(env: Env): ListStore;
 }
@@ -22,6 +31,9 @@ export function createServices(loader: ModelLoader = loadModel): Services {
     memory,
     catalog: new CatalogCache(),
     profiles: new ProfileCache(),
+    config: new ConfigStore(),
+    negative: new NegativeCache(),
+    ops: new OpsRecorder(),
     lists: (env) => new TieredListStore([memory, new KvListStore(env.KV)]),
   };
 }

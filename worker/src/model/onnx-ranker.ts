@@ -225,9 +225,18 @@ export function preloadModel(bytes: ArrayBuffer | Uint8Array, manifest: ModelMan
   const existing = preloadedRankers.get(manifest.sha256);
   if (existing) return existing;
   const loading = load(bytes, manifest, false);
+  // Registered before anyone else can await `loading`, so a ranker handed out is already marked.
+  loading.then((r) => sharedRankers.add(r)).catch(() => undefined);
   preloadedRankers.set(manifest.sha256, loading);
   loading.catch(() => preloadedRankers.delete(manifest.sha256));
   return loading;
+}
+
+const sharedRankers = new WeakSet<object>();
+
+/** True for a ranker preloadModel() created: it is shared, so whoever stops using it must not release it. */
+export function isPreloaded(ranker: object): boolean {
+  return sharedRankers.has(ranker);
 }
 
 function sameGraphContract(a: ModelManifest, b: ModelManifest): boolean {

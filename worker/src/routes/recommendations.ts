@@ -3,8 +3,8 @@ import { Hono } from "hono";
 import { setMetric } from "hono/timing";
 import { z } from "zod";
 import { DEVICES, ROWS } from "../../../core/vocab.js";
-import { effectivePolicy } from "../../../edge-config/schema.js";
-import { activeConfig, regionBitIn } from "../config.js";
+import { resolvePolicy } from "../../../edge-config/schema.js";
+import { regionBitIn } from "../config.js";
 import { resolveContext } from "../context.js";
 import type { AppEnv } from "../env.js";
 import type { Services } from "../services.js";
@@ -13,7 +13,7 @@ import { finalise, head, type RankedItem, score } from "../serving/rank.js";
 import { validate } from "../validate.js";
 
 /** The serving tier that answered, best first. */
-export type ServedBy = "model" | "origin-order" | "stale" | "fallback-popular" | "empty";
+export type ServedBy = "model" | "origin-order" | "stale" | "fallback-popular" | "fallback-trending" | "empty";
 
 export interface RecommendationsResponse {
   requestId: string;
@@ -24,7 +24,8 @@ export interface RecommendationsResponse {
   servedBy: ServedBy;
   cache: { status: CacheStatus; ageSeconds: number | null };
   context: { region: string; timeZone: string; localHour: number; device: (typeof DEVICES)[number] };
-  config: { version: string };
+  /** The config version in force and whether the region's peak profile applied at the request's moment. */
+  config: { version: string; profile: "peak" | "base" };
   /** Why a lower tier answered or a part was skipped; empty when everything worked. */
   degraded: string[];
 }
@@ -42,29 +43,42 @@ export function recommendationsRoutes(svc: Services) {
   return new Hono<AppEnv>().get("/:userId", validate("param", Params), validate("query", Query), async (c) => {
     const { userId } = c.req.valid("param");
     const { row, limit, device } = c.req.valid("query");
-    const cfg = activeConfig();
-    const policy = effectivePolicy(cfg, row);
+    const cfg = await svc.config.get(c.env.KV);
     const ctx = resolveContext(
       c.req.raw,
       cfg,
       c.env.ALLOW_CONTEXT_OVERRIDE === "true",
       device ?? c.req.header("x-device-type"),
     );
+    // The region's policy at the request's moment (its local time decides the peak profile).
+    const resolved = resolvePolicy(cfg, ctx.region, row, ctx.now);
+    const policy = resolved.policy;
+    const started = Date.now();
     const spent = { kv: 0, origin: 0, features: 0, model: 0 };
+    const counts = { originFetches: 0, originErrors: 0 };
     const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
     const profileProblems: string[] = [];
     const t0 = Date.now();
     const [candidates, loaded, model] = await Promise.all([
       resolveCandidates(
-        { store: svc.lists(c.env), originUrl: c.env.ORIGIN_URL, now: Date.now(), waitUntil, spent },
+        {
+          store: svc.lists(c.env),
+          originUrl: c.env.ORIGIN_URL,
+          now: Date.now(),
+          waitUntil,
+          spent,
+          counts,
+          negative: svc.negative,
+        },
         { row, userId, region: ctx.region, policy },
       ),
       svc.profiles.get(c.env.KV, userId, profileProblems).finally(() => {
         spent.kv = Math.max(spent.kv, Date.now() - t0);
       }),
-      svc.models.get(c.env.KV, waitUntil),
+      svc.models.get(c.env.KV, waitUntil, { region: ctx.region }),
     ]);
-    const degraded = [...candidates.degraded, ...profileProblems];
+    const configProblem = svc.config.status().problem;
+    const degraded = [...(configProblem ? [configProblem] : []), ...candidates.degraded, ...profileProblems];
     const list = candidates.list;
     let items: RankedItem[] = [];
     let servedBy: ServedBy = "empty";
@@ -77,11 +91,11 @@ export function recommendationsRoutes(svc: Services) {
         diversity: policy.diversity,
         limit,
       };
-      if (candidates.tier === "fallback-popular") {
+      if (candidates.tier === "fallback-popular" || candidates.tier === "fallback-trending") {
         const cols = head(list, policy.candidateDepth);
         const order = Uint32Array.from({ length: cols.size }, (_, i) => i);
         items = finalise(list, { order, scores: list.popularity }, rules).items;
-        servedBy = "fallback-popular";
+        servedBy = candidates.tier;
       } else {
         const scored = await score(head(list, policy.candidateDepth), profile, ctx, model.ranker, spent);
         if (!model.ranker && model.problem) degraded.push(model.problem);
@@ -109,9 +123,24 @@ export function recommendationsRoutes(svc: Services) {
       servedBy,
       cache: { status: candidates.status, ageSeconds: candidates.ageSeconds },
       context: { region: ctx.region, timeZone: ctx.timeZone, localHour: Math.floor(ctx.localHour), device: ctx.device },
-      config: { version: cfg.version },
+      config: { version: cfg.version, profile: resolved.peak ? "peak" : "base" },
       degraded,
     };
+    svc.ops.record(
+      c.env,
+      {
+        region: ctx.region,
+        cacheStatus: candidates.status,
+        fallback: candidates.status === "fallback",
+        ...counts,
+        latencyMs: Date.now() - started,
+        modelVersion,
+        configVersion: cfg.version,
+        at: Date.now(),
+        ...(row === "top-picks" ? { userId } : {}),
+      },
+      waitUntil,
+    );
     return c.json(body, 200);
   });
 }

@@ -95,7 +95,7 @@ export function rerankRoutes(svc: Services) {
       const [catalog, loaded, model] = await Promise.all([
         needCatalog ? svc.catalog.get(c.env.KV, degraded) : Promise.resolve(null),
         svc.profiles.get(c.env.KV, body.userId, degraded),
-        svc.models.get(c.env.KV, waitUntil),
+        svc.models.get(c.env.KV, waitUntil, { region: ctx.region }),
       ]);
       setMetric(c, "kv", Date.now() - t0);
       if (catalog) {

@@ -1,16 +1,16 @@
-// Candidate resolution: fresh from cache, stale while revalidating, origin on a miss, stale on error, popular last.
+// Candidate resolution: fresh from cache, stale while revalidating, origin on a miss, stale on error, fallback lists last.
 import { type CandidateList, decodeCandidateList } from "../../../core/codec.js";
 import { keys } from "../../../core/keys.js";
 import type { Row } from "../../../core/vocab.js";
-import type { Policy } from "../../../edge-config/schema.js";
+import type { FallbackList, Policy } from "../../../edge-config/schema.js";
 import type { ListStore } from "./list-store.js";
-import { fetchOriginList } from "./origin.js";
+import { fetchOriginList, type OriginResult } from "./origin.js";
 
 /** How the candidate list was obtained, reported as `cache.status`. */
 export type CacheStatus = "hit" | "miss" | "stale" | "stale-if-error" | "fallback" | "none";
 
-/** Which candidate tier answered: the row's own list, its stale copy after an origin failure, or popular. */
-export type CandidateTier = "row" | "stale" | "fallback-popular" | "none";
+/** Which candidate tier answered: the row's own list, its stale copy after an origin failure, or a fallback list. */
+export type CandidateTier = "row" | "stale" | `fallback-${FallbackList}` | "none";
 
 export interface ResolvedCandidates {
   list: CandidateList | null;
@@ -29,6 +29,47 @@ export interface CandidateDeps {
   waitUntil(p: Promise<unknown>): void;
   /** Accumulates milliseconds spent in KV and at the origin, for Server-Timing. */
   spent: { kv: number; origin: number };
+  /** Counts origin requests sent on the request path and how many failed, for the ops page. */
+  counts?: { originFetches: number; originErrors: number };
+  /** Origin 404s remembered per isolate (policy `negativeCacheSeconds`); none when absent. */
+  negative?: NegativeCache;
+}
+
+/** Keys the origin recently answered 404 for, each until a deadline (isolate memory, bounded). */
+export class NegativeCache {
+  private readonly until = new Map<string, number>();
+  constructor(private readonly maxEntries = 10_000) {}
+  /** Seconds left for `key` at `now`, or 0 when it is not (or no longer) negative. */
+  remaining(key: string, now: number): number {
+    const t = this.until.get(key);
+    if (t === undefined) return 0;
+    if (t <= now) {
+      this.until.delete(key);
+      return 0;
+    }
+    return Math.ceil((t - now) / 1000);
+  }
+  remember(key: string, now: number, seconds: number): void {
+    if (seconds <= 0) return;
+    this.until.delete(key);
+    this.until.set(key, now + seconds * 1000);
+    if (this.until.size > this.maxEntries) this.until.delete(this.until.keys().next().value as string);
+  }
+}
+
+/**
+ * Freshness of one list after jitter: `freshSeconds` scaled by a factor in [1 - p, 1 + p] (p = percent / 100)
+ * that is stable for a key and list version, so one list never flips between fresh and stale across requests
+ * while lists published together spread their expiry.
+ */
+export function jitteredFreshSeconds(key: string, generatedAt: number, policy: Policy): number {
+  if (policy.ttlJitterPercent === 0 || policy.freshSeconds === 0) return policy.freshSeconds;
+  let h = 0x811c9dc5;
+  const s = `${key}@${generatedAt}`;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  const unit = (h >>> 0) / 0xffffffff; // [0, 1]
+  const factor = 1 + ((2 * unit - 1) * policy.ttlJitterPercent) / 100;
+  return Math.round(policy.freshSeconds * factor);
 }
 
 export interface CandidateRequest {
@@ -57,7 +98,8 @@ export async function resolveCandidates(deps: CandidateDeps, req: CandidateReque
   const key = keys.candidates(req.row, req.userId, req.region);
   const cached = await readList(deps, key, req.policy, degraded);
   const age = cached ? ageSeconds(deps.now, cached) : null;
-  const { freshSeconds, staleWhileRevalidateSeconds, staleIfErrorSeconds } = req.policy;
+  const { staleWhileRevalidateSeconds, staleIfErrorSeconds } = req.policy;
+  const freshSeconds = cached ? jitteredFreshSeconds(key, cached.header.generatedAt, req.policy) : 0;
   if (cached && age !== null && age <= freshSeconds) {
     return { list: cached, tier: "row", status: "hit", ageSeconds: age, degraded };
   }
@@ -69,9 +111,12 @@ export async function resolveCandidates(deps: CandidateDeps, req: CandidateReque
     }
     return { list: cached, tier: "row", status: "stale", ageSeconds: age, degraded };
   }
-  const t0 = Date.now();
-  const fetched = await fetchOriginList(url, req.policy.originTimeoutMs);
-  deps.spent.origin += Date.now() - t0;
+  const negativeLeft = deps.negative?.remaining(key, deps.now) ?? 0;
+  if (negativeLeft > 0) {
+    degraded.push(`origin: 404 for ${key} remembered (${negativeLeft} s left of negativeCacheSeconds)`);
+    return fallbackLists(deps, req, degraded, false);
+  }
+  const fetched = await fetchWithRetries(deps, url, req.policy);
   if (fetched.ok) {
     deps.waitUntil(deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(key, e)));
     return {
@@ -83,52 +128,74 @@ export async function resolveCandidates(deps: CandidateDeps, req: CandidateReque
     };
   }
   degraded.push(fetched.reason);
+  if (fetched.notFound) deps.negative?.remember(key, deps.now, req.policy.negativeCacheSeconds);
   if (cached && age !== null && age <= freshSeconds + staleIfErrorSeconds) {
     return { list: cached, tier: "stale", status: "stale-if-error", ageSeconds: age, degraded };
   }
   if (cached) degraded.push(`cached list is ${age} s old, past the stale-if-error window`);
-  return popularFallback(deps, req, degraded, fetched.notFound);
+  return fallbackLists(deps, req, degraded, fetched.notFound);
 }
 
-async function popularFallback(
+/**
+ * One origin request with the policy's retry budget: retried after a 5xx, a refused connection or a
+ * malformed body; never after a 404 (an answer) or a timeout (the time is spent).
+ */
+async function fetchWithRetries(deps: CandidateDeps, url: string, policy: Policy): Promise<OriginResult> {
+  let attempts = 0;
+  for (;;) {
+    const t0 = Date.now();
+    const r = await fetchOriginList(url, policy.originTimeoutMs);
+    deps.spent.origin += Date.now() - t0;
+    count(deps, r.ok);
+    attempts++;
+    if (r.ok || r.notFound || r.reason.includes("timed out") || attempts > policy.originRetries) {
+      return r.ok || attempts === 1 ? r : { ...r, reason: `${r.reason} (after ${attempts} attempts)` };
+    }
+  }
+}
+
+/** The policy's fallback lists, in order: KV first, then the origin if it answered at all just now. */
+async function fallbackLists(
   deps: CandidateDeps,
   req: CandidateRequest,
   degraded: string[],
   originReachable: boolean,
 ): Promise<ResolvedCandidates> {
-  const key = keys.popular(req.region);
-  const popular = await readList(deps, key, req.policy, degraded);
-  if (popular) {
-    return {
-      list: popular,
-      tier: "fallback-popular",
-      status: "fallback",
-      ageSeconds: ageSeconds(deps.now, popular),
-      degraded,
-    };
-  }
-  // Ask the origin only when it just answered: after a timeout a second wait would double the latency.
-  if (originReachable) {
-    const t0 = Date.now();
-    const fetched = await fetchOriginList(
-      `${trim(deps.originUrl)}/v1/popular?region=${encodeURIComponent(req.region)}`,
-      req.policy.originTimeoutMs,
-    );
-    deps.spent.origin += Date.now() - t0;
-    if (fetched.ok) {
-      deps.waitUntil(deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(key, e)));
-      return {
-        list: fetched.list,
-        tier: "fallback-popular",
-        status: "fallback",
-        ageSeconds: ageSeconds(deps.now, fetched.list),
-        degraded,
-      };
+  for (const name of req.policy.fallback) {
+    const key = name === "popular" ? keys.popular(req.region) : keys.candidates(name, req.userId, req.region);
+    const tier = `fallback-${name}` as const;
+    const list = await readList(deps, key, req.policy, degraded);
+    if (list) return { list, tier, status: "fallback", ageSeconds: ageSeconds(deps.now, list), degraded };
+    // Ask the origin only when it just answered: after a timeout a second wait would double the latency.
+    if (originReachable) {
+      const q = `region=${encodeURIComponent(req.region)}`;
+      const path = name === "popular" ? `/v1/popular?${q}` : `/v1/candidates/${name}?${q}`;
+      const t0 = Date.now();
+      const fetched = await fetchOriginList(`${trim(deps.originUrl)}${path}`, req.policy.originTimeoutMs);
+      deps.spent.origin += Date.now() - t0;
+      count(deps, fetched.ok);
+      if (fetched.ok) {
+        deps.waitUntil(deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(key, e)));
+        return {
+          list: fetched.list,
+          tier,
+          status: "fallback",
+          ageSeconds: ageSeconds(deps.now, fetched.list),
+          degraded,
+        };
+      }
+      degraded.push(fetched.reason);
     }
-    degraded.push(fetched.reason);
+    degraded.push(`no ${name} list for region ${req.region}`);
   }
-  degraded.push(`no popular list for region ${req.region}`);
+  if (req.policy.fallback.length === 0) degraded.push("no fallback lists configured");
   return { list: null, tier: "none", status: "none", ageSeconds: null, degraded };
+}
+
+function count(deps: CandidateDeps, ok: boolean): void {
+  if (!deps.counts) return;
+  deps.counts.originFetches++;
+  if (!ok) deps.counts.originErrors++;
 }
 
 async function refresh(deps: CandidateDeps, key: string, url: string, policy: Policy): Promise<void> {

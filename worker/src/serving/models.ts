@@ -1,7 +1,8 @@
-// The isolate's model: follows the KV activation pointer, verifies before switching, keeps the last good one.
+// The isolate's models: follows the global and per-region activation pointers, verifies before switching, keeps the last good one.
 import { type ActiveModelPointer, keys } from "../../../core/keys.js";
-import { type ModelManifest, ModelManifestSchema } from "../../../core/manifest.js";
+import { type ModelManifest, ModelManifestSchema, sha256Hex } from "../../../core/manifest.js";
 import type { Ranker } from "../../../core/ranker.js";
+import { isPreloaded } from "../model/onnx-ranker.js";
 
 /**
  * One line for a model problem: `model <version>: <reason>: <detail>`. Loader and ranker errors may carry a
@@ -26,75 +27,154 @@ export interface ModelState {
 }
 
 export interface ModelRegistryOptions {
-  /** How often the activation pointer is re-read. */
+  /** How often the activation pointers are re-read. */
   refreshMs: number;
   /** How long a version that failed to load is left alone before trying again. */
   retryFailedMs: number;
+  /**
+   * Loaded versions kept per isolate (default 3): the ones serving somewhere plus recent ones, so a rollback
+   * or a region on an older version needs no reload. Versions serving a scope are never dropped.
+   */
+  maxLoaded?: number;
+  /** Frees a dropped ranker (default: its release(), except rankers preloadModel() shares). */
+  release?: (ranker: Ranker) => Promise<void>;
+}
+
+/** How a request asks: the region whose pointer applies (none: the global pointer), and the clock. */
+export interface ModelRequest {
+  region?: string | undefined;
+  now?: number;
+}
+
+interface Failure {
+  version: string;
+  reason: string;
+  at: number;
+}
+
+/** What one pointer scope (the global one, or a region's) serves. */
+interface Scope {
+  current: Ranker | null;
+  failure: Failure | null;
+}
+
+const GLOBAL = "";
+
+async function defaultRelease(ranker: Ranker): Promise<void> {
+  if (isPreloaded(ranker)) return;
+  const r = ranker as Ranker & { release?: () => Promise<void> };
+  await r.release?.();
 }
 
 /**
- * One per isolate. The first request waits for the model; later pointer changes load in the background
- * and swap in only once loaded and verified, so a bad publish never replaces a good model.
+ * One per isolate. A request from a region follows `model:active:<region>` when that pointer exists, else
+ * `model:active`. The first request of a scope waits for its model; later pointer changes load in the
+ * background and swap in only once their bytes match the manifest's checksum and the loader accepted them,
+ * so a bad publish never replaces a good model. Up to `maxLoaded` versions stay loaded, so rollback and
+ * regions on different versions cost no reload.
  */
 export class ModelRegistry {
-  private current: Ranker | null = null;
-  private failure: { version: string; reason: string; at: number } | null = null;
+  private readonly scopes = new Map<string, Scope>();
+  private readonly loaded = new Map<string, { ranker: Ranker; usedAt: number }>();
+  private readonly failures = new Map<string, Failure>();
   private checkedAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | null = null;
+  private readonly opts: Required<ModelRegistryOptions>;
 
   constructor(
     private readonly load: ModelLoader,
-    private readonly opts: ModelRegistryOptions = { refreshMs: 10_000, retryFailedMs: 60_000 },
-  ) {}
+    opts: ModelRegistryOptions = { refreshMs: 10_000, retryFailedMs: 60_000 },
+  ) {
+    this.opts = { maxLoaded: 3, release: defaultRelease, ...opts };
+    // Every refresh resolves the global pointer, which regions without their own fall back to.
+    this.scopes.set(GLOBAL, { current: null, failure: null });
+  }
 
-  /** The ranker to use now. Never throws: problems come back as `problem`. */
-  async get(kv: KVNamespace, waitUntil: (p: Promise<unknown>) => void, now = Date.now()): Promise<ModelState> {
-    if (now - this.checkedAt >= this.opts.refreshMs) {
+  /**
+   * The ranker to use now for a request (`at` is the region and clock, or just the clock). Never throws:
+   * problems come back as `problem`.
+   */
+  async get(
+    kv: KVNamespace,
+    waitUntil: (p: Promise<unknown>) => void,
+    at: number | ModelRequest = {},
+  ): Promise<ModelState> {
+    const req = typeof at === "number" ? { now: at } : at;
+    const now = req.now ?? Date.now();
+    const key = req.region ?? GLOBAL;
+    let scope = this.scopes.get(key);
+    const isNew = !scope;
+    if (!scope) {
+      scope = { current: null, failure: null };
+      this.scopes.set(key, scope);
+    }
+    if (isNew || now - this.checkedAt >= this.opts.refreshMs) {
       this.checkedAt = now;
-      this.inflight ??= this.refresh(kv, now).finally(() => {
-        this.inflight = null;
-      });
-      if (this.current) waitUntil(this.inflight);
-      else await this.inflight;
-    } else if (!this.current && this.inflight) {
+      // A new region must be read even if a refresh that did not know it is already running.
+      const p = isNew || !this.inflight ? this.schedule(kv, now) : this.inflight;
+      if (scope.current) waitUntil(p);
+      else await p;
+    } else if (!scope.current && this.inflight) {
       await this.inflight;
     }
+    return { ranker: scope.current, problem: problemOf(scope) };
+  }
+
+  /** What /healthz reports: the global scope, or a region's. */
+  status(region?: string): { version: string | null; problem: string | null } {
+    const scope = this.scopes.get(region ?? GLOBAL);
+    const failure = scope?.failure;
     return {
-      ranker: this.current,
-      problem: this.failure
-        ? `model ${this.failure.version}: ${this.failure.reason}`
-        : this.current
-          ? null
-          : "no active model",
+      version: scope?.current?.version ?? null,
+      problem: failure ? `model ${failure.version}: ${failure.reason}` : null,
     };
   }
 
-  /** What /healthz reports. */
-  status(): { version: string | null; problem: string | null } {
-    return {
-      version: this.current?.version ?? null,
-      problem: this.failure ? `model ${this.failure.version}: ${this.failure.reason}` : null,
-    };
+  /** Versions loaded in this isolate (for tests and diagnostics). */
+  loadedVersions(): string[] {
+    return [...this.loaded.keys()];
+  }
+
+  private schedule(kv: KVNamespace, now: number): Promise<void> {
+    const run = () => this.refresh(kv, now);
+    const p: Promise<void> = (this.inflight ? this.inflight.then(run) : run()).finally(() => {
+      if (this.inflight === p) this.inflight = null;
+    });
+    this.inflight = p;
+    return p;
   }
 
   private async refresh(kv: KVNamespace, now: number): Promise<void> {
-    let pointer: ActiveModelPointer | null;
+    const regions = [...this.scopes.keys()].filter((k) => k !== GLOBAL);
+    let pointers: (ActiveModelPointer | null)[];
     try {
-      pointer = await kv.get<ActiveModelPointer>(keys.activeModel, { type: "json", cacheTtl: 30 });
+      pointers = await Promise.all([
+        readPointer(kv, keys.activeModel),
+        ...regions.map((r) => readPointer(kv, keys.activeModelFor(r))),
+      ]);
     } catch (e) {
-      this.fail("?", `activation pointer unreadable (${(e as Error).message})`, now);
+      for (const scope of this.scopes.values()) {
+        scope.failure = { version: "?", reason: `activation pointer unreadable (${(e as Error).message})`, at: now };
+      }
+      warn("?", `activation pointer unreadable (${(e as Error).message})`);
       return;
     }
-    const version = typeof pointer?.version === "string" ? pointer.version : null;
-    if (!version) {
-      if (!this.current) this.fail("(none)", "no active model published", now);
-      return;
-    }
-    if (version === this.current?.version) {
-      this.failure = null;
-      return;
-    }
-    if (this.failure?.version === version && now - this.failure.at < this.opts.retryFailedMs) return;
+    const global = versionOf(pointers[0] ?? null);
+    const wanted = new Map<string, string | null>([[GLOBAL, global]]);
+    regions.forEach((r, i) => {
+      wanted.set(r, versionOf(pointers[i + 1] ?? null) ?? global);
+    });
+    const versions = new Set([...wanted.values()].filter((v): v is string => v !== null));
+    await Promise.all([...versions].map((v) => this.obtain(kv, v, now)));
+    for (const [key, version] of wanted) this.apply(key, this.scopes.get(key) as Scope, version, now);
+    await this.evict();
+  }
+
+  /** Loads a version into `loaded` unless it is there or failed recently; failures are recorded, never thrown. */
+  private async obtain(kv: KVNamespace, version: string, now: number): Promise<void> {
+    if (this.loaded.has(version)) return;
+    const failed = this.failures.get(version);
+    if (failed && now - failed.at < this.opts.retryFailedMs) return;
     try {
       const [manifestRaw, bytes] = await Promise.all([
         kv.get(keys.modelManifest(version), { type: "json", cacheTtl: 300 }),
@@ -107,17 +187,86 @@ export class ModelRegistry {
         const issue = parsed.error.issues[0];
         throw new Error(`manifest invalid at ${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
       }
-      if (parsed.data.version !== version) throw new Error(`manifest says version ${parsed.data.version}`);
-      this.current = await this.load(new Uint8Array(bytes), parsed.data);
-      this.failure = null;
-      console.log(JSON.stringify({ level: "info", event: "model-activated", version }));
+      const manifest = parsed.data;
+      if (manifest.version !== version) throw new Error(`manifest says version ${manifest.version}`);
+      // Checked here, whatever the loader does: bytes that are not the manifest's never reach a session.
+      const view = new Uint8Array(bytes);
+      if (view.byteLength !== manifest.sizeBytes) {
+        throw Object.assign(new Error(`${view.byteLength} bytes, manifest says ${manifest.sizeBytes}`), {
+          reason: "size-mismatch",
+        });
+      }
+      const digest = await sha256Hex(view);
+      if (digest !== manifest.sha256) {
+        throw Object.assign(new Error(`sha256 ${digest}, manifest says ${manifest.sha256}`), {
+          reason: "checksum-mismatch",
+        });
+      }
+      const ranker = await this.load(view, manifest);
+      this.loaded.set(version, { ranker, usedAt: now });
+      this.failures.delete(version);
     } catch (e) {
-      this.fail(version, describeModelError(version, e).slice(`model ${version}: `.length), now);
+      const reason = describeModelError(version, e).slice(`model ${version}: `.length);
+      this.failures.set(version, { version, reason, at: now });
+      warn(version, reason);
     }
   }
 
-  private fail(version: string, reason: string, now: number): void {
-    this.failure = { version, reason, at: now };
-    console.warn(JSON.stringify({ level: "warn", event: "model-unavailable", version, reason }));
+  private apply(key: string, scope: Scope, version: string | null, now: number): void {
+    if (!version) {
+      if (!scope.current) scope.failure = { version: "(none)", reason: "no active model published", at: now };
+      return;
+    }
+    const entry = this.loaded.get(version);
+    if (entry) entry.usedAt = now;
+    if (version === scope.current?.version) {
+      scope.failure = null;
+      return;
+    }
+    if (entry) {
+      scope.current = entry.ranker;
+      scope.failure = null;
+      console.log(JSON.stringify({ level: "info", event: "model-activated", version, scope: key || "global" }));
+      return;
+    }
+    const failed = this.failures.get(version);
+    scope.failure = failed ?? { version, reason: "not loaded", at: now };
   }
+
+  /** Drops the least recently wanted versions beyond maxLoaded, never one a scope serves, and frees them. */
+  private async evict(): Promise<void> {
+    const serving = new Set<Ranker>();
+    for (const s of this.scopes.values()) if (s.current) serving.add(s.current);
+    while (this.loaded.size > this.opts.maxLoaded) {
+      let victim: string | null = null;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const [v, e] of this.loaded) {
+        if (!serving.has(e.ranker) && e.usedAt < oldest) {
+          oldest = e.usedAt;
+          victim = v;
+        }
+      }
+      if (victim === null) return;
+      const { ranker } = this.loaded.get(victim) as { ranker: Ranker };
+      this.loaded.delete(victim);
+      await this.opts.release(ranker).catch(() => undefined);
+    }
+  }
+}
+
+function problemOf(scope: Scope): string | null {
+  if (scope.failure) return `model ${scope.failure.version}: ${scope.failure.reason}`;
+  return scope.current ? null : "no active model";
+}
+
+function readPointer(kv: KVNamespace, key: string): Promise<ActiveModelPointer | null> {
+  return kv.get<ActiveModelPointer>(key, { type: "json", cacheTtl: 30 });
+}
+
+function versionOf(p: ActiveModelPointer | null): string | null {
+  return typeof p?.version === "string" && p.version !== "" ? p.version : null;
+}
+
+function warn(version: string, reason: string): void {
+  console.warn(JSON.stringify({ level: "warn", event: "model-unavailable", version, reason }));
 }

@@ -1,0 +1,257 @@
+// The model CLI end to end against a memory store: help, exit codes, deterministic training, the publish/activate/rollback flow, bad input.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { type CliIo, runCli } from "./cli.js";
+import { MemoryStore } from "./memory-store.js";
+
+const FIXTURES = new URL("../../worker/test/fixtures/onnx/", import.meta.url).pathname;
+const SCHEMAS = new URL("../fixtures/byom/", import.meta.url).pathname;
+
+function session(progress = false) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const bar: string[] = [];
+  const store = new MemoryStore();
+  const io: CliIo = {
+    out: (l) => out.push(l),
+    err: (l) => err.push(l),
+    progress: progress ? (t) => bar.push(t) : undefined,
+    openStore: async () => store,
+    now: () => new Date("2026-11-25T12:00:00Z"),
+  };
+  const run = (...argv: string[]) => runCli(argv, io);
+  return { out, err, bar, store, run };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), "frontrow-cli-"));
+const SMALL = ["--users", "80", "--items", "120", "--epochs", "2", "--seed", "5", "--no-evaluate"];
+const FIXED = ["--created-at", "2026-11-25T00:00:00Z"];
+
+describe("help and usage errors", () => {
+  it("every command answers --help with its usage and exit 0", async () => {
+    for (const cmd of ["train", "export", "validate", "publish", "activate", "rollback", "list", "import"]) {
+      const s = session();
+      expect(await s.run(cmd, "--help")).toBe(0);
+      expect(s.out.join("\n")).toMatch(new RegExp(`^usage: npm run model -- ${cmd}`));
+    }
+    const s = session();
+    expect(await s.run("--help")).toBe(0);
+    expect(s.out[0]).toMatch(/^usage: npm run model -- <command>/);
+  });
+
+  it("exits 2 on no command, an unknown command or option, and a bad value", async () => {
+    const s = session();
+    expect(await s.run()).toBe(2);
+    expect(await s.run("deploy")).toBe(2);
+    expect(s.err[0]).toMatch(/^error: unknown command "deploy"/);
+    expect(await s.run("train", "--epoch", "3")).toBe(2);
+    expect(s.err[1]).toMatch(/^error: Unknown option '--epoch'/);
+    expect(await s.run("train", "--seed", "x1")).toBe(2);
+    expect(s.err[2]).toMatch(/^error: --seed: "x1" is not an integer >= 0/);
+    expect(await s.run("activate", "bad version!")).toBe(2);
+    expect(await s.run("publish", "--local", "--remote", "x")).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --local and --remote exclude each other/);
+  });
+});
+
+describe("train and export", () => {
+  it("is deterministic under --seed and writes model, manifest and report; progress bar or plain lines", async () => {
+    const dir = tmp();
+    const a = session(true);
+    const b = session(false);
+    expect(await a.run("train", ...SMALL, ...FIXED, "--out", join(dir, "a"))).toBe(0);
+    expect(await b.run("train", ...SMALL, ...FIXED, "--out", join(dir, "b"))).toBe(0);
+    for (const f of ["model.onnx", "manifest.json"])
+      expect(readFileSync(join(dir, "a", f))).toEqual(readFileSync(join(dir, "b", f)));
+    const report = JSON.parse(readFileSync(join(dir, "a", "report.json"), "utf8"));
+    expect(report.history).toHaveLength(2);
+    expect(report.manifest.training.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    // A terminal gets a redrawn bar and no epoch lines; a pipe gets one line per epoch.
+    expect(a.bar.join("")).toContain("[########################] epoch 2/2  loss ");
+    expect(a.out.some((l) => l.startsWith("epoch "))).toBe(false);
+    expect(b.out.filter((l) => l.startsWith("epoch "))).toHaveLength(2);
+    expect(b.bar).toEqual([]);
+
+    const c = session();
+    expect(
+      await c.run("export", "--from", join(dir, "a"), "--out", join(dir, "x"), "--version", "syn-x", ...FIXED),
+    ).toBe(0);
+    expect(readFileSync(join(dir, "x", "model.onnx"))).toEqual(readFileSync(join(dir, "a", "model.onnx")));
+    const exported = JSON.parse(readFileSync(join(dir, "x", "manifest.json"), "utf8"));
+    const trained = JSON.parse(readFileSync(join(dir, "a", "manifest.json"), "utf8"));
+    expect(exported).toEqual({ ...trained, version: "syn-x" });
+    expect(exported.training.metrics.ndcg10Model).toBeGreaterThan(0);
+
+    // The trained artifact goes through validate, publish, activate, list and rollback.
+    expect(await c.run("validate", join(dir, "x"))).toBe(0);
+    expect(c.out.at(-1)).toMatch(/^model syn-x: valid\n[\s\S]*\n {2}1,000 candidates: [\d.]+ ms onnxruntime-web/);
+    expect(await c.run("publish", join(dir, "x"))).toBe(0);
+    expect(await c.run("publish", join(dir, "a"))).toBe(0);
+    expect(await c.run("activate", "syn-x")).toBe(0);
+    expect(await c.run("activate", trained.version)).toBe(0);
+    expect(await c.run("activate", "syn-x", "--region", "us-east")).toBe(0);
+    expect(await c.run("publish", join(dir, "x"))).toBe(2);
+    expect(c.err.at(-1)).toMatch(/^error: model syn-x is already published/);
+    expect(await c.run("rollback")).toBe(0);
+    expect(c.out.at(-1)).toBe(`model:active: ${trained.version} -> syn-x (rolled back)`);
+    expect(await c.run("list", "--json")).toBe(0);
+    const listing = JSON.parse(c.out.at(-1) as string);
+    expect(listing.versions.map((v: { version: string; activeIn: string[] }) => [v.version, v.activeIn])).toEqual([
+      ["syn-x", ["global", "us-east"]],
+      [trained.version, []],
+    ]);
+    expect(listing.versions[0].metrics.ndcg10Model).toBe(exported.training.metrics.ndcg10Model);
+  }, 60_000);
+
+  it("export refuses a directory that train did not write", async () => {
+    const dir = tmp();
+    const s = session();
+    expect(
+      await s.run(
+        "import",
+        "--model",
+        `${FIXTURES}mlp_layernorm.onnx`,
+        "--schema",
+        `${SCHEMAS}mlp_layernorm.schema.json`,
+        "--out",
+        dir,
+        "--dry-run",
+      ),
+    ).toBe(0);
+    expect(await s.run("export", "--from", dir, "--out", join(dir, "o"))).toBe(2);
+    expect(s.err.at(-1)).toBe(
+      `error: ${join(dir, "manifest.json")} field "training.dataset": missing; export needs a model from \`train\``,
+    );
+  });
+});
+
+describe("import", () => {
+  it("imports, validates and publishes both PyTorch fixtures", async () => {
+    const s = session();
+    for (const name of ["mlp_layernorm", "crossnet_context"]) {
+      expect(
+        await s.run(
+          "import",
+          "--model",
+          `${FIXTURES}${name}.onnx`,
+          "--schema",
+          `${SCHEMAS}${name}.schema.json`,
+          ...FIXED,
+        ),
+      ).toBe(0);
+    }
+    expect(s.out.filter((l) => l.startsWith("published "))).toEqual([
+      "published torch-mlp-layernorm-1 to memory store (model:torch-mlp-layernorm-1:onnx, model:torch-mlp-layernorm-1:manifest, model:versions)",
+      "published torch-crossnet-context-1 to memory store (model:torch-crossnet-context-1:onnx, model:torch-crossnet-context-1:manifest, model:versions)",
+    ]);
+    expect(s.store.json("model:torch-crossnet-context-1:manifest")).toEqual(
+      JSON.parse(readFileSync(`${SCHEMAS}crossnet_context.manifest.json`, "utf8")),
+    );
+  });
+
+  it("a schema that does not match the model publishes nothing", async () => {
+    const dir = tmp();
+    const schema = join(dir, "s.json");
+    writeFileSync(schema, readFileSync(`${SCHEMAS}mlp_layernorm.schema.json`, "utf8"));
+    const s = session();
+    expect(
+      await s.run("import", "--model", `${FIXTURES}crossnet_context.onnx`, "--schema", schema, "--out", join(dir, "o")),
+    ).toBe(2);
+    expect(s.err[0]).toContain(`error: ${schema} field "inputs.0": input "features" is not a graph input of`);
+    expect(s.store.writes).toEqual([]);
+    expect(existsSync(join(dir, "o"))).toBe(false);
+  });
+
+  it("a file that is not ONNX is refused", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "m.onnx"), "PK\u0003\u0004 definitely a zip");
+    const s = session();
+    expect(
+      await s.run("import", "--model", join(dir, "m.onnx"), "--schema", `${SCHEMAS}mlp_layernorm.schema.json`),
+    ).toBe(2);
+    expect(s.err[0]).toMatch(new RegExp(`^error: ${join(dir, "m.onnx")}: not an ONNX model`));
+    expect(s.store.writes).toEqual([]);
+  });
+});
+
+describe("validate and publish refuse bad artifacts", () => {
+  it("a manifest whose checksum does not match: exit 2, the field named, nothing published", async () => {
+    const dir = tmp();
+    const m = JSON.parse(readFileSync(`${SCHEMAS}mlp_layernorm.manifest.json`, "utf8"));
+    writeFileSync(join(dir, "model.onnx"), readFileSync(`${FIXTURES}mlp_layernorm.onnx`));
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify({ ...m, sha256: "a".repeat(64) }));
+    const s = session();
+    expect(await s.run("validate", join(dir))).toBe(2);
+    expect(s.err[0]).toContain(
+      `problem: ${join(dir, "model.onnx")}: sha256 ${m.sha256} does not match ${join(dir, "manifest.json")} field "sha256"`,
+    );
+    expect(await s.run("publish", "--model", join(dir, "model.onnx"), "--manifest", join(dir, "manifest.json"))).toBe(
+      2,
+    );
+    expect(s.store.writes).toEqual([]);
+  });
+
+  it("missing and empty files are named", async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, "model.onnx"), "");
+    const s = session();
+    expect(await s.run("validate", dir)).toBe(2);
+    expect(s.err[0]).toBe(`error: ${join(dir, "model.onnx")}: empty file`);
+    expect(await s.run("validate", "--model", join(dir, "nope.onnx"), "--manifest", "x.json")).toBe(2);
+    expect(s.err[1]).toBe(`error: ${join(dir, "nope.onnx")}: cannot read file (ENOENT)`);
+  });
+});
+
+describe("train refuses bad MovieLens data, naming file, line and field", () => {
+  const MOVIES = "movieId,title,genres\n1,Heat (1995),Action|Crime\n2,Up (2009),Animation\n3,Alien (1979),Horror\n";
+  async function trainOn(ratings: string, movies = MOVIES): Promise<{ code: number; err: string; dir: string }> {
+    const dir = tmp();
+    mkdirSync(join(dir, "ml"));
+    writeFileSync(join(dir, "ml", "movies.csv"), movies);
+    writeFileSync(join(dir, "ml", "ratings.csv"), ratings);
+    const s = session();
+    const code = await s.run("train", "--data", join(dir, "ml"), "--out", join(dir, "out"));
+    expect(existsSync(join(dir, "out"))).toBe(false);
+    return { code, err: s.err.join("\n"), dir: join(dir, "ml") };
+  }
+  const HEADER = "userId,movieId,rating,timestamp\n";
+
+  it("a malformed row", async () => {
+    const r = await trainOn(`${HEADER}1,1,4.0,100\n1,2,4.0\n`);
+    expect([r.code, r.err]).toEqual([2, `error: ${r.dir}/ratings.csv:3: expected 4 fields, found 3`]);
+  });
+
+  it("a bad value", async () => {
+    const r = await trainOn(`${HEADER}1,1,4.0,100\n1,2,great,101\n`);
+    expect([r.code, r.err]).toEqual([2, `error: ${r.dir}/ratings.csv:3: field "rating": "great" is not a number`]);
+  });
+
+  it("missing and unknown columns", async () => {
+    const missing = await trainOn("userId,movieId,rating\n1,1,4.0\n");
+    expect(missing.err).toBe(
+      `error: ${missing.dir}/ratings.csv:1: missing header column "timestamp" (expected userId,movieId,rating,timestamp)`,
+    );
+    const unknown = await trainOn("userId,movieId,rating,timestamp,mood\n1,1,4.0,100,ok\n");
+    expect(unknown.err).toBe(
+      `error: ${unknown.dir}/ratings.csv:1: unknown header column "mood" (expected userId,movieId,rating,timestamp)`,
+    );
+  });
+
+  it("an empty file", async () => {
+    const r = await trainOn("");
+    expect([r.code, r.err]).toEqual([
+      2,
+      `error: ${r.dir}/ratings.csv: empty file (expected header userId,movieId,rating,timestamp)`,
+    ]);
+  });
+
+  it("a user with a single interaction", async () => {
+    const r = await trainOn(`${HEADER}1,1,4.0,100\n1,2,3.0,101\n2,3,5.0,102\n1,3,2.0,103\n`);
+    expect([r.code, r.err]).toEqual([
+      2,
+      `error: ${r.dir}/ratings.csv:4: field "userId": user 2 has a single interaction; every user needs at least 2 to be split into past and future`,
+    ]);
+  });
+});

@@ -1,0 +1,180 @@
+// The two evaluation protocols (temporal, random per-user 75/25), each training on its own train part, plus the HTML chart.
+import { EaseGenerator } from "../../origin/src/cf/ease.js";
+import type { Dataset, Interaction } from "../../origin/src/dataset.js";
+import { type Evaluation, evaluate, type Method, type Metrics } from "./evaluate.js";
+import { buildStage, fingerprintInteractions, randomSplit, type StageOptions, temporalSplit } from "./examples.js";
+import { CachedListScorer } from "./fit.js";
+import { type TrainOptions, trainModel } from "./index.js";
+
+export { type RandomSplit, randomSplit } from "./examples.js";
+
+export const PROTOCOLS = ["temporal", "random"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+export interface ProtocolResult {
+  protocol: Protocol;
+  description: string;
+  /** The comparable headline: one ranking per user, every held-out title relevant. */
+  headline: Record<Method, Metrics>;
+  evaluation: Evaluation;
+  trainedOn: { interactions: number; fingerprint: string };
+  seconds: number;
+}
+
+export interface EvaluationReport {
+  dataset: string;
+  fingerprint: string;
+  seed: number;
+  depth: number;
+  results: ProtocolResult[];
+}
+
+export interface ProtocolOptions extends Omit<TrainOptions, "evaluate" | "version"> {
+  protocols?: readonly Protocol[];
+}
+
+/**
+ * Runs each protocol end to end: the re-ranker is trained only on that protocol's visible part (no held-out
+ * title ever reaches training), the origin CF is fitted on the same part, and popularity, origin order and
+ * origin + re-ranker are scored on the held-out titles.
+ */
+export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {}): Promise<EvaluationReport> {
+  const seed = opts.seed ?? 1;
+  const depth = opts.depth ?? 500;
+  const log = opts.log ?? (() => {});
+  const results: ProtocolResult[] = [];
+  for (const protocol of opts.protocols ?? PROTOCOLS) {
+    const t0 = performance.now();
+    log(`${protocol}: training on the visible part`);
+    if (protocol === "temporal") {
+      const trained = await trainModel(dataset, { ...opts, seed, depth, evaluate: true });
+      const e = trained.report.test as Evaluation;
+      results.push({
+        protocol,
+        description:
+          "temporal: each user's latest 20% held out; the origin and the re-ranker see only what came before",
+        headline: e.window,
+        evaluation: e,
+        trainedOn: await describeVisible(temporalSplit(dataset, opts.split).flatMap((s) => [...s.fit, ...s.val])),
+        seconds: (performance.now() - t0) / 1000,
+      });
+      continue;
+    }
+    const split = randomSplit(dataset, seed);
+    const visible: Dataset = { ...dataset, interactions: split.train };
+    // Trained for this protocol: random held-out quarters of the visible part, all relevant, one ranking each.
+    const trained = await trainModel(visible, {
+      instances: "window",
+      valProtocol: "window",
+      ...opts,
+      labels: "random",
+      seed,
+      depth,
+      evaluate: false,
+    });
+    const stageOpts: StageOptions = {
+      depth,
+      makeGenerator: opts.makeGenerator ?? (() => new EaseGenerator()),
+    };
+    const stage = buildStage(dataset, split.train, split.test, stageOpts);
+    const e = evaluate(stage, new CachedListScorer(trained.model).score);
+    results.push({
+      protocol,
+      description:
+        "random: per user a random 25% held out (all held-out titles relevant), as the public MovieLens 100k table; ranked in the first held-out view's context",
+      headline: e.window,
+      evaluation: e,
+      trainedOn: await describeVisible(split.train),
+      seconds: (performance.now() - t0) / 1000,
+    });
+  }
+  return {
+    dataset: dataset.name,
+    fingerprint: await fingerprintInteractions(dataset.interactions),
+    seed,
+    depth,
+    results,
+  };
+}
+
+async function describeVisible(xs: Interaction[]): Promise<ProtocolResult["trainedOn"]> {
+  return { interactions: xs.length, fingerprint: await fingerprintInteractions(xs) };
+}
+
+const METHOD_NAMES: Record<Method, string> = {
+  popularity: "popularity",
+  origin: "origin order",
+  model: "origin + re-ranker",
+};
+const METRIC_NAMES: [keyof Metrics, string][] = [
+  ["ndcg10", "NDCG@10"],
+  ["recall10", "Recall@10"],
+  ["hit10", "HitRate@10"],
+  ["mrr", "MRR"],
+];
+const COLORS: Record<Method, string> = { popularity: "#9aa5b1", origin: "#3e7cb1", model: "#e07a1f" };
+
+function esc(s: string): string {
+  return s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c] as string);
+}
+
+/** One grouped bar chart (metrics x methods) as inline SVG. */
+function chart(r: ProtocolResult): string {
+  const w = 640;
+  const h = 260;
+  const top = 20;
+  const bottom = 40;
+  const max = Math.max(
+    1e-9,
+    ...METRIC_NAMES.flatMap(([k]) => (Object.keys(COLORS) as Method[]).map((m) => r.headline[m][k])),
+  );
+  const groupW = w / METRIC_NAMES.length;
+  const barW = groupW / 4.5;
+  const bars: string[] = [];
+  METRIC_NAMES.forEach(([key, label], g) => {
+    (Object.keys(COLORS) as Method[]).forEach((m, i) => {
+      const v = r.headline[m][key];
+      const bh = ((h - top - bottom) * v) / max;
+      const x = g * groupW + groupW * 0.12 + i * (barW + 4);
+      const y = h - bottom - bh;
+      bars.push(
+        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barW.toFixed(1)}" height="${bh.toFixed(1)}" fill="${COLORS[m]}"><title>${esc(METHOD_NAMES[m])} ${label}: ${v.toFixed(4)}</title></rect>`,
+        `<text x="${(x + barW / 2).toFixed(1)}" y="${(y - 4).toFixed(1)}" font-size="10" text-anchor="middle">${v.toFixed(3)}</text>`,
+      );
+    });
+    bars.push(
+      `<text x="${(g * groupW + groupW / 2).toFixed(1)}" y="${h - bottom + 18}" font-size="13" text-anchor="middle">${label}</text>`,
+    );
+  });
+  return `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(r.protocol)} protocol metrics">${bars.join("")}<line x1="0" x2="${w}" y1="${h - bottom}" y2="${h - bottom}" stroke="#333"/></svg>`;
+}
+
+/** A self-contained HTML page: per protocol a chart and a table, the re-ranker's gain over origin order. */
+export function renderHtml(report: EvaluationReport): string {
+  const legend = (Object.keys(COLORS) as Method[])
+    .map((m) => `<span><i style="background:${COLORS[m]}"></i>${esc(METHOD_NAMES[m])}</span>`)
+    .join(" ");
+  const sections = report.results.map((r) => {
+    const rows = (Object.keys(COLORS) as Method[])
+      .map(
+        (m) =>
+          `<tr><td>${esc(METHOD_NAMES[m])}</td>${METRIC_NAMES.map(([k]) => `<td>${r.headline[m][k].toFixed(4)}</td>`).join("")}</tr>`,
+      )
+      .join("");
+    const gain = r.headline.model.ndcg10 - r.headline.origin.ndcg10;
+    const rel = r.headline.origin.ndcg10 > 0 ? (100 * gain) / r.headline.origin.ndcg10 : 0;
+    return `<section><h2>${esc(r.protocol)}</h2><p>${esc(r.description)}. ${r.headline.model.count} users; trained on ${r.trainedOn.interactions} interactions.</p>
+<p class="gain">re-ranker vs origin order, NDCG@10: <b>${gain >= 0 ? "+" : ""}${gain.toFixed(4)} (${rel >= 0 ? "+" : ""}${rel.toFixed(1)}%)</b></p>
+${chart(r)}
+<table><tr><th>ranker</th>${METRIC_NAMES.map(([, l]) => `<th>${l}</th>`).join("")}</tr>${rows}</table></section>`;
+  });
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>frontrow evaluation: ${esc(report.dataset)}</title>
+<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:720px}table{border-collapse:collapse;margin-top:.5em}td,th{padding:2px 10px;text-align:right}td:first-child,th:first-child{text-align:left}.legend i{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}.gain b{font-size:16px}</style>
+</head><body><h1>Ranking quality: ${esc(report.dataset)}</h1>
+<p>data fingerprint ${report.fingerprint.slice(0, 16)}..., seed ${report.seed}, ${report.depth} origin candidates per user. Full ranking over the origin's candidates, k = 10.</p>
+<p class="legend">${legend}</p>
+${sections.join("\n")}
+</body></html>
+`;
+}

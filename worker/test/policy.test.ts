@@ -1,0 +1,325 @@
+// Edge policy in workerd: the published config is read from KV without a redeploy, and every policy field changes serving.
+import { env, reset } from "cloudflare:test";
+import { beforeEach, describe, expect, it } from "vitest";
+import { decodeCandidateList } from "../../core/codec.js";
+import { keys } from "../../core/keys.js";
+import { configKeys } from "../../edge-config/keys.js";
+import type { EdgeConfig } from "../../edge-config/schema.js";
+import { ConfigStore, DEFAULT_CONFIG } from "../src/config.js";
+import type { HealthResponse } from "../src/routes/health.js";
+import type { RecommendationsResponse } from "../src/routes/recommendations.js";
+import { jitteredFreshSeconds, resolveCandidates } from "../src/serving/candidates.js";
+import type { ListStore } from "../src/serving/list-store.js";
+import {
+  aged,
+  DOWN,
+  fault,
+  faultCounts,
+  getJson,
+  type Harness,
+  harness,
+  resetFaultCounts,
+  seed,
+  seedPopular,
+} from "./helpers.js";
+
+beforeEach(async () => {
+  await reset();
+  await resetFaultCounts();
+});
+
+type Policy = EdgeConfig["policy"];
+
+/** Publishes a config the way `npm run config -- publish` lays it out: the version, then the pointer. */
+async function publishConfig(version: string, change: (cfg: EdgeConfig) => void = () => {}): Promise<EdgeConfig> {
+  const cfg = structuredClone(DEFAULT_CONFIG);
+  change(cfg);
+  cfg.version = version;
+  await env.KV.put(configKeys.version(version), JSON.stringify(cfg));
+  await env.KV.put(configKeys.active, JSON.stringify({ version, activatedAt: new Date().toISOString(), history: [] }));
+  return cfg;
+}
+
+/** A config whose top-picks policy is exactly `policy` over the defaults (no jitter unless asked). */
+function withPolicy(version: string, policy: Partial<Policy>): Promise<EdgeConfig> {
+  return publishConfig(version, (cfg) => {
+    cfg.policy = { ...cfg.policy, ttlJitterPercent: 0, ...policy };
+  });
+}
+
+/** A harness whose config store checks KV on every request. */
+function eager(): Harness {
+  const h = harness();
+  h.svc.config = new ConfigStore(0);
+  return h;
+}
+
+const EU = { "x-frontrow-region": "eu-west", "x-frontrow-now": "2026-11-02T12:00:00Z" };
+
+async function rec(h: Harness, user: string, origin: string, headers: Record<string, string> = EU, query = "") {
+  return getJson<RecommendationsResponse>(
+    await h.call(`/v1/recommendations/${user}?limit=10${query}`, { headers }, { ORIGIN_URL: origin }),
+  );
+}
+
+async function seedAged(user: string, ageSeconds: number): Promise<string> {
+  const key = keys.candidates("top-picks", user, "eu-west");
+  const bytes = await seed(key, `/v1/candidates/top-picks?user=${user}&region=eu-west&depth=500`);
+  await env.KV.put(key, aged(bytes, ageSeconds));
+  return key;
+}
+
+describe("the active config comes from KV", () => {
+  it("without a published config: the embedded defaults, no complaint", async () => {
+    await seedAged("1", 0);
+    const body = await rec(eager(), "1", DOWN);
+    expect([body.config.version, body.config.profile]).toEqual(["defaults-1", "base"]);
+    expect(body.degraded.filter((d) => d.startsWith("config"))).toEqual([]);
+  });
+
+  it("a newly activated version applies within the refresh interval, without a redeploy, and shows in /healthz", async () => {
+    let now = 1_000_000;
+    const h = harness();
+    h.svc.config = new ConfigStore(10_000, () => now);
+    await seedAged("1", 0);
+    await publishConfig("cfg-aaaa");
+    expect((await rec(h, "1", DOWN)).config.version).toBe("cfg-aaaa");
+    await publishConfig("cfg-bbbb");
+    now += 9_999;
+    expect((await rec(h, "1", DOWN)).config.version).toBe("cfg-aaaa");
+    now += 1;
+    expect((await rec(h, "1", DOWN)).config.version).toBe("cfg-bbbb");
+    const health = await getJson<HealthResponse>(await h.call("/healthz"));
+    expect(health.config).toMatchObject({ version: "cfg-bbbb", source: "kv", problem: null });
+  });
+
+  it("a bad or missing version keeps the last good config and says so; fixing it clears the complaint", async () => {
+    const h = eager();
+    await seedAged("1", 0);
+    await publishConfig("cfg-good");
+    expect((await rec(h, "1", DOWN)).config.version).toBe("cfg-good");
+    await env.KV.put(
+      configKeys.version("cfg-bad"),
+      JSON.stringify({ ...DEFAULT_CONFIG, version: "cfg-bad", policy: { ...DEFAULT_CONFIG.policy, freshSeconds: -1 } }),
+    );
+    await env.KV.put(configKeys.active, JSON.stringify({ version: "cfg-bad", activatedAt: "", history: [] }));
+    const bad = await rec(h, "1", DOWN);
+    expect([bad.config.version, bad.items.length]).toEqual(["cfg-good", 10]);
+    expect(bad.degraded[0]).toBe(
+      "config: config:cfg-bad rejected (policy.freshSeconds: Too small: expected number to be >=0); serving last good config cfg-good",
+    );
+    await env.KV.put(configKeys.active, JSON.stringify({ version: "cfg-gone", activatedAt: "", history: [] }));
+    expect((await rec(h, "1", DOWN)).degraded[0]).toBe(
+      "config: config:cfg-gone rejected (missing); serving last good config cfg-good",
+    );
+    const health = await getJson<HealthResponse>(await h.call("/healthz"));
+    expect([health.status, health.config.version, health.config.source]).toEqual(["degraded", "cfg-good", "kv"]);
+    await env.KV.put(configKeys.active, "not json");
+    expect((await rec(h, "1", DOWN)).degraded[0]).toBe(
+      "config: config:active unreadable (not JSON); serving last good config cfg-good",
+    );
+    await publishConfig("cfg-good");
+    expect((await rec(h, "1", DOWN)).degraded.filter((d) => d.startsWith("config"))).toEqual([]);
+  });
+
+  it("a bad first config falls back to the embedded defaults and says so", async () => {
+    await seedAged("1", 0);
+    await env.KV.put(configKeys.active, JSON.stringify({ version: "cfg-x", activatedAt: "", history: [] }));
+    await env.KV.put(configKeys.version("cfg-x"), '{"version":"cfg-x"}');
+    const body = await rec(eager(), "1", DOWN);
+    expect(body.config.version).toBe("defaults-1");
+    expect(body.degraded[0]).toBe(
+      "config: config:cfg-x rejected (defaultRegion: Invalid input: expected string, received undefined); serving built-in config defaults-1",
+    );
+  });
+});
+
+describe("freshness, stale-while-revalidate, stale-if-error and the fallback list", () => {
+  it("within freshSeconds a hit; past it inside stale-while-revalidate stale with exactly one background refresh", async () => {
+    await withPolicy("cfg-1", { freshSeconds: 100, staleWhileRevalidateSeconds: 50 });
+    const h = eager();
+    await seedAged("2", 95);
+    expect((await rec(h, "2", fault("ok"))).cache).toEqual({ status: "hit", ageSeconds: 95 });
+    expect((await faultCounts()).ok).toBeUndefined();
+    // Fresh isolates from here on: the memory tier would keep serving the copy it already holds.
+    const key = await seedAged("2", 140);
+    const h2 = eager();
+    const answers = await Promise.all([1, 2, 3].map(() => rec(h2, "2", fault("ok"))));
+    expect(answers.map((a) => a.cache.status)).toEqual(["stale", "stale", "stale"]);
+    expect((await faultCounts()).ok).toBe(1);
+    const refreshed = decodeCandidateList((await env.KV.get(key, "arrayBuffer")) as ArrayBuffer);
+    expect(Date.now() - refreshed.header.generatedAt).toBeLessThan(60_000);
+    // Past freshness + stale-while-revalidate: a miss the request waits for.
+    await seedAged("2", 151);
+    expect((await rec(eager(), "2", fault("ok"))).cache.status).toBe("miss");
+  });
+
+  it("origin down: inside stale-if-error the stale list, past it the fallback lists in their order", async () => {
+    await withPolicy("cfg-1", { freshSeconds: 100, staleWhileRevalidateSeconds: 0, staleIfErrorSeconds: 1000 });
+    const h = eager();
+    await seedPopular();
+    await seed(keys.candidates("trending", "3", "eu-west"), "/v1/candidates/trending?region=eu-west&depth=300");
+    await seedAged("3", 1100);
+    const stale = await rec(h, "3", DOWN);
+    expect([stale.servedBy, stale.cache.status, stale.cache.ageSeconds]).toEqual(["stale", "stale-if-error", 1100]);
+    await seedAged("3", 1101);
+    const popular = await rec(eager(), "3", DOWN);
+    expect([popular.servedBy, popular.cache.status]).toEqual(["fallback-popular", "fallback"]);
+    expect(popular.degraded).toContain("cached list is 1101 s old, past the stale-if-error window");
+    await withPolicy("cfg-2", {
+      staleIfErrorSeconds: 0,
+      freshSeconds: 0,
+      staleWhileRevalidateSeconds: 0,
+      fallback: ["trending", "popular"],
+    });
+    expect((await rec(h, "3", DOWN)).servedBy).toBe("fallback-trending");
+    await withPolicy("cfg-3", {
+      staleIfErrorSeconds: 0,
+      freshSeconds: 0,
+      staleWhileRevalidateSeconds: 0,
+      fallback: [],
+    });
+    const none = await rec(h, "3", DOWN);
+    expect([none.servedBy, none.items, none.degraded.at(-1)]).toEqual(["empty", [], "no fallback lists configured"]);
+  });
+
+  it("TTL jitter spreads freshness per key within +/- the percentage, stable per list", async () => {
+    const policy = { ...DEFAULT_CONFIG.policy, freshSeconds: 100, ttlJitterPercent: 50 };
+    const values = Array.from({ length: 200 }, (_, i) =>
+      jitteredFreshSeconds(`cand:top-picks:user:${i}`, 1_700_000_000_000, policy),
+    );
+    expect(Math.min(...values)).toBeGreaterThanOrEqual(50);
+    expect(Math.max(...values)).toBeLessThanOrEqual(150);
+    expect(values.filter((v) => v < 75).length).toBeGreaterThan(20);
+    expect(values.filter((v) => v > 125).length).toBeGreaterThan(20);
+    expect(jitteredFreshSeconds("k", 1, policy)).toBe(jitteredFreshSeconds("k", 1, policy));
+    expect(jitteredFreshSeconds("k", 1, { ...policy, ttlJitterPercent: 0 })).toBe(100);
+    // Served: lists aged 120 s are hits exactly for the keys whose jittered freshness reaches 120.
+    await withPolicy("cfg-j", { freshSeconds: 100, ttlJitterPercent: 50, staleWhileRevalidateSeconds: 3600 });
+    const h = eager();
+    const statuses: string[] = [];
+    // Each list's jitter depends on its timestamp (now - 120 s), so walk users until both outcomes showed up:
+    // every one is checked exactly; P(30% "hit" never occurring in 40 users) is below 1e-6.
+    for (let u = 11; u < 51 && new Set(statuses).size < 2; u++) {
+      const user = String(u);
+      const key = await seedAged(user, 120);
+      const generatedAt = decodeCandidateList((await env.KV.get(key, "arrayBuffer")) as ArrayBuffer).header.generatedAt;
+      const expected = jitteredFreshSeconds(key, generatedAt, { ...policy }) >= 120 ? "hit" : "stale";
+      const status = (await rec(h, user, DOWN)).cache.status;
+      expect(status, user).toBe(expected);
+      statuses.push(status);
+    }
+    expect(new Set(statuses)).toEqual(new Set(["hit", "stale"]));
+  });
+});
+
+describe("kvCacheTtlSeconds", () => {
+  it("is the cacheTtl of every KV read of a request: its own list and each fallback list", async () => {
+    await seedPopular();
+    const reads: [string, number][] = [];
+    const store: ListStore = {
+      name: "recording",
+      get: async (key, opts) => {
+        reads.push([key, opts.cacheTtlSeconds]);
+        return null;
+      },
+      put: async () => {},
+    };
+    const policy = {
+      ...DEFAULT_CONFIG.policy,
+      kvCacheTtlSeconds: 45,
+      fallback: ["trending", "popular"] as Policy["fallback"],
+    };
+    const deps = { store, originUrl: DOWN, now: Date.now(), waitUntil: () => {}, spent: { kv: 0, origin: 0 } };
+    await resolveCandidates(deps, { row: "top-picks", userId: "9", region: "eu-west", policy });
+    expect(reads).toEqual([
+      ["cand:top-picks:user:9", 45],
+      ["cand:trending:region:eu-west", 45],
+      ["cand:popular:region:eu-west", 45],
+    ]);
+  });
+});
+
+describe("origin policy: negative cache, retry budget, timeout", () => {
+  it("an origin 404 is remembered for negativeCacheSeconds: the next request skips the origin", async () => {
+    await withPolicy("cfg-n", { negativeCacheSeconds: 30 });
+    const h = eager();
+    await seedPopular();
+    const first = await rec(h, "4", fault("status/404"));
+    expect([first.servedBy, first.degraded[0]]).toEqual([
+      "fallback-popular",
+      "origin: 404 for /status/404/v1/candidates/top-picks",
+    ]);
+    const second = await rec(h, "4", fault("status/404"));
+    expect(second.servedBy).toBe("fallback-popular");
+    expect(second.degraded[0]).toBe(
+      "origin: 404 for cand:top-picks:user:4 remembered (30 s left of negativeCacheSeconds)",
+    );
+    expect((await faultCounts()).status).toBe(1);
+    // Turned off: every request asks again.
+    await withPolicy("cfg-n0", { negativeCacheSeconds: 0 });
+    const h0 = eager();
+    await rec(h0, "5", fault("status/404"));
+    await rec(h0, "5", fault("status/404"));
+    expect((await faultCounts()).status).toBe(3);
+  });
+
+  it("the retry budget retries a 5xx, never a timeout", async () => {
+    await seedPopular();
+    await withPolicy("cfg-r2", { originRetries: 2 });
+    const r2 = await rec(eager(), "6", fault("status/503"));
+    expect(r2.degraded[0]).toBe("origin: HTTP 503 (after 3 attempts)");
+    expect((await faultCounts()).status).toBe(3);
+    await resetFaultCounts();
+    await withPolicy("cfg-r0", { originRetries: 0 });
+    expect((await rec(eager(), "6", fault("status/503"))).degraded[0]).toBe("origin: HTTP 503");
+    expect((await faultCounts()).status).toBe(1);
+    await withPolicy("cfg-t", { originRetries: 3, originTimeoutMs: 100 });
+    expect((await rec(eager(), "7", fault("slow/400"))).degraded[0]).toBe("origin: timed out after 100 ms");
+    expect((await faultCounts()).slow).toBe(1);
+  });
+});
+
+describe("peak profile from the region's local time", () => {
+  const everyDay = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
+  async function peakConfig() {
+    await publishConfig("cfg-peak", (cfg) => {
+      for (const id of ["eu-west", "us-east"]) {
+        const r = cfg.regions[id] as EdgeConfig["regions"][string];
+        r.peak = {
+          schedules: [{ days: [...everyDay], start: "19:00", end: "23:00" }],
+          policy: { candidateDepth: 4 },
+          rows: {},
+        };
+      }
+    });
+  }
+  async function at(h: Harness, region: string, iso: string) {
+    const body = await rec(h, "8", DOWN, { "x-frontrow-region": region, "x-frontrow-now": iso });
+    return `${body.config.profile}:${body.items.length}`;
+  }
+
+  it("switches on and off at local times, per zone, across daylight-saving changes", async () => {
+    await peakConfig();
+    await seed(
+      keys.candidates("top-picks", "8", "eu-west"),
+      "/v1/candidates/top-picks?user=8&region=eu-west&depth=500",
+    );
+    await seed(
+      keys.candidates("top-picks", "8", "us-east"),
+      "/v1/candidates/top-picks?user=8&region=us-east&depth=500",
+    );
+    const h = eager();
+    // Paris: winter UTC+1, summer (from 29 March 2026) UTC+2. Peak candidateDepth 4 caps the row at 4 items.
+    expect(await at(h, "eu-west", "2026-03-28T17:59:00Z")).toBe("base:10"); // 18:59 CET
+    expect(await at(h, "eu-west", "2026-03-28T18:00:00Z")).toBe("peak:4"); // 19:00 CET
+    expect(await at(h, "eu-west", "2026-03-29T17:00:00Z")).toBe("peak:4"); // 19:00 CEST
+    expect(await at(h, "eu-west", "2026-03-29T20:59:00Z")).toBe("peak:4"); // 22:59 CEST
+    expect(await at(h, "eu-west", "2026-03-29T21:00:00Z")).toBe("base:10"); // 23:00 CEST
+    // New York at the same instants is in its afternoon; its own evening follows its own DST change.
+    expect(await at(h, "us-east", "2026-03-29T17:00:00Z")).toBe("base:10");
+    expect(await at(h, "us-east", "2026-10-31T23:00:00Z")).toBe("peak:4"); // 19:00 EDT
+    expect(await at(h, "us-east", "2026-11-01T23:30:00Z")).toBe("base:10"); // 18:30 EST
+    expect(await at(h, "us-east", "2026-11-02T00:00:00Z")).toBe("peak:4"); // 19:00 EST
+  });
+});
