@@ -18,9 +18,12 @@ import {
   getJson,
   type Harness,
   harness,
+  publishModel,
   resetFaultCounts,
   seed,
   seedPopular,
+  seedUser,
+  trainedModel,
 } from "./helpers.js";
 
 beforeEach(async () => {
@@ -321,5 +324,56 @@ describe("peak profile from the region's local time", () => {
     expect(await at(h, "us-east", "2026-10-31T23:00:00Z")).toBe("peak:4"); // 19:00 EDT
     expect(await at(h, "us-east", "2026-11-01T23:30:00Z")).toBe("base:10"); // 18:30 EST
     expect(await at(h, "us-east", "2026-11-02T00:00:00Z")).toBe("peak:4"); // 19:00 EST
+  });
+});
+
+describe("modelVersion pin", () => {
+  const US = { ...EU, "x-frontrow-region": "us-east" };
+
+  it("a region's pin serves that version there once loaded; other regions follow the activation pointer", async () => {
+    const active = trainedModel();
+    const pinned = { onnx: active.onnx, manifest: { ...active.manifest, version: "pinned-1" } };
+    await publishModel(pinned);
+    await publishModel(active);
+    await seedUser("1", "eu-west");
+    await seedUser("1", "us-east");
+    const h = eager();
+    const before = await rec(h, "1", DOWN);
+    expect([before.servedBy, before.model.version]).toEqual(["model", active.manifest.version]);
+    await publishConfig("cfg-pin-eu", (cfg) => {
+      const eu = cfg.regions["eu-west"] as NonNullable<(typeof cfg.regions)[string]>;
+      eu.policy = { ...(eu.policy ?? {}), modelVersion: "pinned-1" };
+    });
+    // The pin loads in the background (a request never waits for it) and serves from the next request on.
+    const first = await rec(h, "1", DOWN);
+    expect([first.config.version, first.servedBy, first.model.version, first.degraded]).toEqual([
+      "cfg-pin-eu",
+      "model",
+      active.manifest.version,
+      ["model pinned-1 (pinned by the edge policy): loading"],
+    ]);
+    const eu = await rec(h, "1", DOWN);
+    expect([eu.servedBy, eu.model.version, eu.degraded]).toEqual(["model", "pinned-1", []]);
+    const us = await rec(h, "1", DOWN, US);
+    expect([us.context.region, us.servedBy, us.model.version, us.degraded]).toEqual([
+      "us-east",
+      "model",
+      active.manifest.version,
+      [],
+    ]);
+  });
+
+  it("a pin naming a version that does not load falls back to the pointer's model and says why", async () => {
+    const active = trainedModel();
+    await publishModel(active);
+    await seedUser("1", "eu-west");
+    await publishConfig("cfg-bad-pin", (cfg) => {
+      cfg.policy.modelVersion = "missing-9";
+    });
+    const h = eager();
+    await rec(h, "1", DOWN);
+    const body = await rec(h, "1", DOWN);
+    expect([body.servedBy, body.model.version]).toEqual(["model", active.manifest.version]);
+    expect(body.degraded).toEqual(["model missing-9 (pinned by the edge policy): manifest missing"]);
   });
 });

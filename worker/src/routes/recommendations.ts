@@ -75,7 +75,7 @@ export function recommendationsRoutes(svc: Services) {
       svc.profiles.get(c.env.KV, userId, profileProblems).finally(() => {
         spent.kv = Math.max(spent.kv, Date.now() - t0);
       }),
-      svc.models.get(c.env.KV, waitUntil, { region: ctx.region }),
+      svc.models.get(c.env.KV, waitUntil, { region: ctx.region, pin: policy.modelVersion }),
     ]);
     const configProblem = svc.config.status().problem;
     const degraded = [...(configProblem ? [configProblem] : []), ...candidates.degraded, ...profileProblems];
@@ -98,7 +98,8 @@ export function recommendationsRoutes(svc: Services) {
         servedBy = candidates.tier;
       } else {
         const scored = await score(head(list, policy.candidateDepth), profile, ctx, model.ranker, spent);
-        if (!model.ranker && model.problem) degraded.push(model.problem);
+        // A model problem is news when it cost the model tier, or when a pinned version is not the one serving.
+        if (model.problem && (!model.ranker || policy.modelVersion)) degraded.push(model.problem);
         if (scored.problem) degraded.push(scored.problem);
         modelVersion = scored.modelVersion;
         items = finalise(list, scored, rules).items;

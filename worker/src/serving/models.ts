@@ -43,6 +43,8 @@ export interface ModelRegistryOptions {
 /** How a request asks: the region whose pointer applies (none: the global pointer), and the clock. */
 export interface ModelRequest {
   region?: string | undefined;
+  /** A version the region's edge policy pins (`modelVersion`): served instead of the pointers' version. */
+  pin?: string | null | undefined;
   now?: number;
 }
 
@@ -117,7 +119,37 @@ export class ModelRegistry {
     } else if (!scope.current && this.inflight) {
       await this.inflight;
     }
+    if (req.pin && req.pin !== scope.current?.version) return this.pinned(kv, waitUntil, req.pin, scope, now);
     return { ranker: scope.current, problem: problemOf(scope) };
+  }
+
+  /**
+   * Serves a pinned version: loaded on first use (in the background when the scope already has a model), and
+   * a pin that cannot load falls back to the pointers' model with the reason, like any bad version.
+   */
+  private async pinned(
+    kv: KVNamespace,
+    waitUntil: (p: Promise<unknown>) => void,
+    pin: string,
+    scope: Scope,
+    now: number,
+  ): Promise<ModelState> {
+    let entry = this.loaded.get(pin);
+    if (!entry) {
+      const loading = this.obtain(kv, pin, now).then(() => this.evict());
+      if (scope.current) waitUntil(loading);
+      else await loading;
+      entry = this.loaded.get(pin);
+    }
+    if (entry) {
+      entry.usedAt = now;
+      return { ranker: entry.ranker, problem: null };
+    }
+    const failed = this.failures.get(pin);
+    const why = failed
+      ? `model ${pin} (pinned by the edge policy): ${failed.reason}`
+      : `model ${pin} (pinned by the edge policy): loading`;
+    return { ranker: scope.current, problem: why };
   }
 
   /** What /healthz reports: the global scope, or a region's. */
@@ -237,6 +269,7 @@ export class ModelRegistry {
   private async evict(): Promise<void> {
     const serving = new Set<Ranker>();
     for (const s of this.scopes.values()) if (s.current) serving.add(s.current);
+    // Pinned versions are not in any scope; recent use (usedAt) is what keeps them loaded.
     while (this.loaded.size > this.opts.maxLoaded) {
       let victim: string | null = null;
       let oldest = Number.POSITIVE_INFINITY;
