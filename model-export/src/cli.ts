@@ -77,6 +77,21 @@ function target(v: Values): KvTarget {
   return { mode, env: v.env as string | undefined, persistTo };
 }
 
+/** The data set a command runs on: a MovieLens directory, or the synthetic world sized by --users/--items. */
+function loadCliData(dataDir: string | undefined, v: Record<string, unknown>, seed: number): Dataset {
+  if (dataDir && (v.users || v.items)) throw new UsageError("--users/--items apply to synthetic data only");
+  if (dataDir) {
+    const dataset = loadMovieLens(dataDir);
+    checkSingleInteractionUsers(dataDir, dataset);
+    return dataset;
+  }
+  return generateSynthetic({
+    users: intArg("users", v.users as string | undefined, 1) ?? 1000,
+    items: intArg("items", v.items as string | undefined, 20) ?? 1500,
+    seed,
+  });
+}
+
 function intArg(name: string, value: string | boolean | undefined, min: number): number | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== "string" || !/^\d+$/.test(value) || Number(value) < min)
@@ -260,19 +275,8 @@ const COMMANDS: Record<string, Command> = {
       const createdAt = dateArg(v["created-at"]);
       const out = resolve((v.out as string | undefined) ?? "model-export/out");
       const dataDir = v.data as string | undefined;
-      if (dataDir && (v.users || v.items)) throw new UsageError("--users/--items apply to synthetic data only");
       const t0 = performance.now();
-      let dataset: Dataset;
-      if (dataDir) {
-        dataset = loadMovieLens(dataDir);
-        checkSingleInteractionUsers(dataDir, dataset);
-      } else {
-        dataset = generateSynthetic({
-          users: intArg("users", v.users, 1) ?? 1000,
-          items: intArg("items", v.items, 20) ?? 1500,
-          seed,
-        });
-      }
+      const dataset = loadCliData(dataDir, v, seed);
       const tData = performance.now();
       io.out(
         `data: ${dataset.name}: ${dataset.users.length} users, ${dataset.items.length} titles, ${dataset.interactions.length} interactions (${((tData - t0) / 1000).toFixed(1)}s)`,
@@ -346,18 +350,7 @@ const COMMANDS: Record<string, Command> = {
       const protocols: Protocol[] = which === "both" ? [...PROTOCOLS] : [which];
       const out = resolve((v.out as string | undefined) ?? "model-export/out/eval");
       const dataDir = v.data as string | undefined;
-      if (dataDir && (v.users || v.items)) throw new UsageError("--users/--items apply to synthetic data only");
-      let dataset: Dataset;
-      if (dataDir) {
-        dataset = loadMovieLens(dataDir);
-        checkSingleInteractionUsers(dataDir, dataset);
-      } else {
-        dataset = generateSynthetic({
-          users: intArg("users", v.users, 1) ?? 1000,
-          items: intArg("items", v.items, 20) ?? 1500,
-          seed,
-        });
-      }
+      const dataset = loadCliData(dataDir, v, seed);
       const report = await runProtocols(dataset, {
         seed,
         protocols,
