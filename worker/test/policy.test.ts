@@ -327,6 +327,43 @@ describe("peak profile from the region's local time", () => {
   });
 });
 
+describe("candidateDepth, diversity and originTimeoutMs", () => {
+  it("candidateDepth bounds which of the list's candidates are scored and can be served", async () => {
+    await withPolicy("cfg-depth", { candidateDepth: 5 });
+    const key = await seedAged("3", 10);
+    const list = decodeCandidateList((await env.KV.get(key, "arrayBuffer")) as ArrayBuffer);
+    const firstFive = new Set([...list.ids.slice(0, 5)]);
+    const body = await rec(eager(), "3", DOWN);
+    expect(body.items.length).toBeGreaterThan(0);
+    expect(body.items.length).toBeLessThanOrEqual(5);
+    for (const item of body.items) expect(firstFive.has(item.id)).toBe(true);
+  });
+
+  it("diversity caps one primary genre in the first window slots", async () => {
+    const key = await seedAged("4", 10);
+    const list = decodeCandidateList((await env.KV.get(key, "arrayBuffer")) as ArrayBuffer);
+    const genreOf = (id: number) => list.primaryGenre[list.ids.indexOf(id)] as number;
+    const maxRepeat = (ids: number[]) =>
+      Math.max(...[...new Set(ids.map(genreOf))].map((g) => ids.filter((id) => genreOf(id) === g).length));
+    await withPolicy("cfg-div-off", { diversity: { window: 0, maxPerGenre: 1 } });
+    const loose = await rec(eager(), "4", DOWN);
+    await withPolicy("cfg-div-1", { diversity: { window: 10, maxPerGenre: 1 } });
+    const strict = await rec(eager(), "4", DOWN);
+    const distinctGenres = new Set(loose.items.map((i) => genreOf(i.id))).size;
+    expect(maxRepeat(loose.items.slice(0, 10).map((i) => i.id))).toBeGreaterThan(1);
+    expect(maxRepeat(strict.items.slice(0, Math.min(10, distinctGenres)).map((i) => i.id))).toBe(1);
+    // Demoted titles wait past the window, so a full row still comes back.
+    expect([loose.items.length, strict.items.length]).toEqual([10, 10]);
+  });
+
+  it("originTimeoutMs is how long a miss waits for the origin", async () => {
+    await seedPopular();
+    await withPolicy("cfg-t", { originTimeoutMs: 300, originRetries: 0 });
+    const body = await rec(eager(), "5", fault("slow/600"));
+    expect([body.servedBy, body.degraded[0]]).toEqual(["fallback-popular", "origin: timed out after 300 ms"]);
+  });
+});
+
 describe("modelVersion pin", () => {
   const US = { ...EU, "x-frontrow-region": "us-east" };
 
