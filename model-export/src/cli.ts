@@ -10,6 +10,7 @@ import type { CandidateGenerator } from "../../origin/src/cf/types.js";
 import { DatasetError, readTable } from "../../origin/src/csv.js";
 import type { Dataset } from "../../origin/src/dataset.js";
 import type { KvTarget } from "../../origin/src/kv-store.js";
+import { DEFAULT_SYNTHETIC_SEED } from "../../origin/src/load.js";
 import { loadMovieLens } from "../../origin/src/movielens.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
 import { ImportError, importManifest, parseImportSchema } from "./byom.js";
@@ -78,8 +79,10 @@ function target(v: Values): KvTarget {
 }
 
 /** The data set a command runs on: a MovieLens directory, or the synthetic world sized by --users/--items. */
-function loadCliData(dataDir: string | undefined, v: Record<string, unknown>, seed: number): Dataset {
-  if (dataDir && (v.users || v.items)) throw new UsageError("--users/--items apply to synthetic data only");
+function loadCliData(dataDir: string | undefined, v: Record<string, unknown>): Dataset {
+  if (dataDir && (v.users || v.items || v["data-seed"])) {
+    throw new UsageError("--users/--items/--data-seed apply to synthetic data only");
+  }
   if (dataDir) {
     const dataset = loadMovieLens(dataDir);
     checkSingleInteractionUsers(dataDir, dataset);
@@ -88,7 +91,7 @@ function loadCliData(dataDir: string | undefined, v: Record<string, unknown>, se
   return generateSynthetic({
     users: intArg("users", v.users as string | undefined, 1) ?? 1000,
     items: intArg("items", v.items as string | undefined, 20) ?? 1500,
-    seed,
+    seed: intArg("data-seed", v["data-seed"] as string | undefined, 0) ?? DEFAULT_SYNTHETIC_SEED,
   });
 }
 
@@ -243,17 +246,19 @@ export function progressLine(e: EpochLog, maxEpochs: number, width = 24): string
 const COMMANDS: Record<string, Command> = {
   train: {
     summary: "train a re-ranker on synthetic data or a MovieLens directory; writes model, manifest and report",
-    usage: `usage: npm run model -- train [--data <movielens dir>] [--seed N] [--epochs N] [--out DIR] [--version V]
+    usage: `usage: npm run model -- train [--data <movielens dir>] [--seed N] [--data-seed N] [--epochs N] [--out DIR] [--version V]
          [--users N] [--items N] [--generator ease|itemknn] [--loss softmax|pairwise] [--instances event|window]
          [--created-at ISO] [--no-evaluate]
   --data        a MovieLens directory (movies.csv, ratings.csv[, tags.csv]); default: the synthetic generator
   --users/items synthetic data set size (default 1000 users, 1500 titles; synthetic only)
-  --seed        seeds data generation, initialisation and sampling: same seed, same bytes
+  --seed        seeds initialisation and sampling: same seeds, same bytes (default 1)
+  --data-seed   seeds the synthetic world (default 42: the world the origin serves by default)
   --created-at  fix the manifest's createdAt (and default version date) for reproducible manifests
   --out         output directory (default model-export/out): model.onnx, manifest.json, report.json`,
     options: {
       data: { type: "string" },
       seed: { type: "string" },
+      "data-seed": { type: "string" },
       epochs: { type: "string" },
       out: { type: "string" },
       version: { type: "string" },
@@ -276,7 +281,7 @@ const COMMANDS: Record<string, Command> = {
       const out = resolve((v.out as string | undefined) ?? "model-export/out");
       const dataDir = v.data as string | undefined;
       const t0 = performance.now();
-      const dataset = loadCliData(dataDir, v, seed);
+      const dataset = loadCliData(dataDir, v);
       const tData = performance.now();
       io.out(
         `data: ${dataset.name}: ${dataset.users.length} users, ${dataset.items.length} titles, ${dataset.interactions.length} interactions (${((tData - t0) / 1000).toFixed(1)}s)`,
@@ -328,7 +333,7 @@ const COMMANDS: Record<string, Command> = {
   evaluate: {
     summary: "NDCG@10, Recall@10, HitRate@10, MRR for popularity, origin order and origin + re-ranker; JSON + HTML",
     usage: `usage: npm run model -- evaluate [--data <movielens dir>] [--protocol temporal|random|both] [--seed N]
-         [--epochs N] [--users N] [--items N] [--out DIR]
+         [--data-seed N] [--epochs N] [--users N] [--items N] [--out DIR]
   temporal  each user's latest 20% held out; the origin and the re-ranker are fitted on what came before
   random    per user a random 25% held out, all held-out titles relevant: the protocol of the public
             MovieLens 100k table (see the notes on quality anchors), so numbers are comparable with it
@@ -338,6 +343,7 @@ const COMMANDS: Record<string, Command> = {
       data: { type: "string" },
       protocol: { type: "string" },
       seed: { type: "string" },
+      "data-seed": { type: "string" },
       epochs: { type: "string" },
       users: { type: "string" },
       items: { type: "string" },
@@ -350,7 +356,7 @@ const COMMANDS: Record<string, Command> = {
       const protocols: Protocol[] = which === "both" ? [...PROTOCOLS] : [which];
       const out = resolve((v.out as string | undefined) ?? "model-export/out/eval");
       const dataDir = v.data as string | undefined;
-      const dataset = loadCliData(dataDir, v, seed);
+      const dataset = loadCliData(dataDir, v);
       const report = await runProtocols(dataset, {
         seed,
         protocols,

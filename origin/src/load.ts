@@ -11,8 +11,15 @@ export interface DataOptions {
   items?: number | undefined;
 }
 
+/** Seed of the synthetic world the origin serves by default; the model trainer defaults to it too. */
+export const DEFAULT_SYNTHETIC_SEED = 42;
+
 /** Loads MovieLens from `data`, else generates the synthetic set (seed 42, 1,000 users, 1,500 titles by default). */
 export function loadDataset(opts: DataOptions = {}): Dataset {
   if (opts.data) return loadMovieLens(opts.data);
-  return generateSynthetic({ seed: opts.seed ?? 42, users: opts.users ?? 1000, items: opts.items ?? 1500 });
+  return generateSynthetic({
+    seed: opts.seed ?? DEFAULT_SYNTHETIC_SEED,
+    users: opts.users ?? 1000,
+    items: opts.items ?? 1500,
+  });
 }
