@@ -262,19 +262,38 @@ export const defaultFiles = {
 /**
  * The policy one request runs under, merged in this order (later wins): defaults `policy`, defaults
  * `rows.<row>`, the region file's `policy`, its `rows.<row>`, and, while a peak schedule covers `at` in the
- * region's local time, its `peak.policy` and `peak.rows.<row>`.
+ * region's local time, its `peak.policy` and `peak.rows.<row>`. The result is shared between calls: read-only.
  */
 export function resolvePolicy(cfg: EdgeConfig, region: string, row: string, at: number): ResolvedPolicy {
+  // The result depends on the moment only through which schedule is active: memoise per config object, so
+  // the request path merges layers once per region, row and schedule instead of on every request.
+  const r = cfg.regions[region];
+  const schedule = r?.peak ? activeSchedule(r.peak, r.timeZone, at) : null;
+  let memo = resolved.get(cfg);
+  if (!memo) {
+    memo = new Map();
+    resolved.set(cfg, memo);
+  }
+  const key = `${region}\u0000${row}\u0000${schedule ?? ""}`;
+  let hit = memo.get(key);
+  if (!hit) {
+    hit = mergeLayers(cfg, region, row, schedule);
+    memo.set(key, hit);
+  }
+  return hit;
+}
+
+const resolved = new WeakMap<EdgeConfig, Map<string, ResolvedPolicy>>();
+
+function mergeLayers(cfg: EdgeConfig, region: string, row: string, schedule: string | null): ResolvedPolicy {
   const r = cfg.regions[region];
   const layers: [LayerSource, PolicyOverrides | undefined][] = [
     [{ file: defaultFiles.defaults, key: "policy" }, cfg.policy],
     [{ file: defaultFiles.defaults, key: `rows.${row}` }, cfg.rows[row]],
   ];
-  let schedule: string | null = null;
   if (r) {
     const file = defaultFiles.region(region);
     layers.push([{ file, key: "policy" }, r.policy], [{ file, key: `rows.${row}` }, r.rows?.[row]]);
-    schedule = r.peak ? activeSchedule(r.peak, r.timeZone, at) : null;
     if (r.peak && schedule !== null) {
       layers.push([{ file, key: "peak.policy" }, r.peak.policy], [{ file, key: `peak.rows.${row}` }, r.peak.rows[row]]);
     }

@@ -41,16 +41,7 @@ export function temporalSplit(dataset: Dataset, opts: SplitOptions = {}): UserSp
   if (!(testFraction > 0 && testFraction < 1))
     throw new RangeError(`testFraction must be in (0, 1), got ${testFraction}`);
   if (!(valFraction > 0 && valFraction < 1)) throw new RangeError(`valFraction must be in (0, 1), got ${valFraction}`);
-  const byUser = new Map<number, Interaction[]>();
-  for (const u of dataset.users) byUser.set(u, []);
-  for (const x of dataset.interactions) {
-    let list = byUser.get(x.userId);
-    if (!list) {
-      list = [];
-      byUser.set(x.userId, list);
-    }
-    list.push(x);
-  }
+  const byUser = groupByUser(dataset.interactions, dataset.users);
   const out: UserSplit[] = [];
   for (const [userId, all] of [...byUser].sort((a, b) => a[0] - b[0])) {
     const sorted = [...all].sort((a, b) => a.ts - b.ts || a.itemId - b.itemId);
@@ -262,15 +253,7 @@ export interface RandomSplit {
  * at least one), the rest visible. Users with fewer than 2 interactions stay wholly visible.
  */
 export function randomSplit(dataset: Dataset, seed: number, testFraction = 0.25): RandomSplit {
-  const byUser = new Map<number, Interaction[]>();
-  for (const x of dataset.interactions) {
-    let list = byUser.get(x.userId);
-    if (!list) {
-      list = [];
-      byUser.set(x.userId, list);
-    }
-    list.push(x);
-  }
+  const byUser = groupByUser(dataset.interactions);
   const rng = new Rng(seed ^ 0x7a11);
   const train: Interaction[] = [];
   const test = new Map<number, Interaction[]>();
@@ -288,4 +271,22 @@ export function randomSplit(dataset: Dataset, seed: number, testFraction = 0.25)
   }
   train.sort((a, b) => a.ts - b.ts || a.userId - b.userId || a.itemId - b.itemId);
   return { train, test };
+}
+
+/**
+ * Interactions per user, in log order. Users in `users` come first (with an empty list if they have none);
+ * the others follow in order of first appearance.
+ */
+function groupByUser(interactions: readonly Interaction[], users: readonly number[] = []): Map<number, Interaction[]> {
+  const byUser = new Map<number, Interaction[]>();
+  for (const u of users) byUser.set(u, []);
+  for (const x of interactions) {
+    let list = byUser.get(x.userId);
+    if (!list) {
+      list = [];
+      byUser.set(x.userId, list);
+    }
+    list.push(x);
+  }
+  return byUser;
 }

@@ -1,21 +1,13 @@
 // The edge policy in force: the published config from KV (checked, cached per isolate, refreshed), else the embedded defaults.
 import defaultsText from "../../edge-config/defaults.jsonc";
 import { type ActiveConfigPointer, configKeys } from "../../edge-config/keys.js";
-import { type EdgeConfig, EdgeConfigSchema, parseEdgeConfig, regionIds } from "../../edge-config/schema.js";
+import { type EdgeConfig, EdgeConfigSchema, parseEdgeConfig } from "../../edge-config/schema.js";
 
 /** Built-in defaults; a broken defaults file fails the deploy (at start-up), never a request. */
 export const DEFAULT_CONFIG: EdgeConfig = parseEdgeConfig(defaultsText, "edge-config/defaults.jsonc");
 
 /** How often an isolate looks for a newly activated config. */
 export const CONFIG_REFRESH_MS = 10_000;
-
-// The last config any store of this isolate loaded, for callers without services (activeConfig()).
-let lastLoaded: EdgeConfig = DEFAULT_CONFIG;
-
-/** The config serving uses now: the last good published one this isolate loaded, else the defaults. */
-export function activeConfig(): EdgeConfig {
-  return lastLoaded;
-}
 
 export interface ConfigStatus {
   version: string;
@@ -104,7 +96,6 @@ export class ConfigStore {
     this.cfg = cfg;
     this.source = source;
     this.problem = problem;
-    lastLoaded = cfg;
   }
 
   private fail(why: string): void {
@@ -130,5 +121,3 @@ export function regionBitIn(listRegions: readonly string[], region: string): num
   const i = listRegions.indexOf(region);
   return i >= 0 ? i : null;
 }
-
-export { regionIds };

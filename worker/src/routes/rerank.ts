@@ -5,8 +5,7 @@ import { setMetric } from "hono/timing";
 import { z } from "zod";
 import type { CandidateColumns } from "../../../core/features.js";
 import { DEVICES, GENRES, genreMask, TAGS, tagMask } from "../../../core/vocab.js";
-import { effectivePolicy } from "../../../edge-config/schema.js";
-import { activeConfig } from "../config.js";
+import { resolvePolicy } from "../../../edge-config/schema.js";
 import { resolveContext } from "../context.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
@@ -80,22 +79,24 @@ export function rerankRoutes(svc: Services) {
     validate("json", Body),
     async (c) => {
       const body = c.req.valid("json");
-      const cfg = activeConfig();
-      const policy = effectivePolicy(cfg, "top-picks");
+      const cfg = await svc.config.get(c.env.KV);
       const ctx = resolveContext(
         c.req.raw,
         cfg,
         c.env.ALLOW_CONTEXT_OVERRIDE === "true",
         body.device ?? c.req.header("x-device-type"),
       );
-      const degraded: string[] = [];
+      // Re-ranked lists are top-picks-like: the region's policy for that row (diversity, model pin) applies.
+      const policy = resolvePolicy(cfg, ctx.region, "top-picks", ctx.now).policy;
+      const configProblem = svc.config.status().problem;
+      const degraded: string[] = configProblem ? [configProblem] : [];
       const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
       const needCatalog = body.candidates.some((cand) => !hasFeatures(cand));
       const t0 = Date.now();
       const [catalog, loaded, model] = await Promise.all([
         needCatalog ? svc.catalog.get(c.env.KV, degraded) : Promise.resolve(null),
         svc.profiles.get(c.env.KV, body.userId, degraded),
-        svc.models.get(c.env.KV, waitUntil, { region: ctx.region }),
+        svc.models.get(c.env.KV, waitUntil, { region: ctx.region, pin: policy.modelVersion }),
       ]);
       setMetric(c, "kv", Date.now() - t0);
       if (catalog) {
@@ -147,7 +148,7 @@ export function rerankRoutes(svc: Services) {
       const featured: CandidateColumns = cols;
       // Without the catalog, id-only candidates have no features to score: keep the caller's order.
       const ranker = needCatalog && !catalog ? null : model.ranker;
-      if (!model.ranker && model.problem) degraded.push(model.problem);
+      if (model.problem && (!model.ranker || policy.modelVersion)) degraded.push(model.problem);
       const scored = await score(featured, profile, ctx, ranker, spent);
       if (scored.problem) degraded.push(scored.problem);
       setMetric(c, "features", spent.features);
