@@ -3,7 +3,7 @@
 import { keys } from "../../../core/keys.js";
 import { type EdgeConfig, nextPeakStart, resolvePolicy } from "../../../edge-config/schema.js";
 import type { ConfigStore } from "../config.js";
-import { fetchOriginList } from "../serving/origin.js";
+import { fetchOriginList, originListUrl } from "../serving/origin.js";
 import { OPS_STATS_INSTANCE } from "./recorder.js";
 
 /** How far ahead of a peak opening a cron run warms (equal to the cron interval, so each peak is warmed once). */
@@ -56,17 +56,21 @@ export async function prewarm(deps: PrewarmDeps, at: number, leadMs = PREWARM_LE
     const opens = nextPeakStart(cfg, region, at + 1, leadMs);
     if (opens === null) continue;
     regions.push({ region, peakAt: new Date(opens).toISOString() });
-    const base = deps.originUrl.replace(/\/+$/, "");
     // The depth the peak profile will score, so the warmed list is deep enough for it.
-    const q = (row: string) =>
-      new URLSearchParams({ region, depth: String(resolvePolicy(cfg, region, row, opens).policy.candidateDepth) });
+    const depth = (row: string) => resolvePolicy(cfg, region, row, opens).policy.candidateDepth;
     const users = deps.hotUsers ? await deps.hotUsers(region, PREWARM_HOT_USERS).catch(() => []) : [];
     const targets = [
-      { key: keys.candidates("trending", "", region), url: `${base}/v1/candidates/trending?${q("trending")}` },
-      { key: keys.popular(region), url: `${base}/v1/popular?${q("top-picks")}` },
+      {
+        key: keys.candidates("trending", "", region),
+        url: originListUrl(deps.originUrl, "trending", { region, depth: depth("trending") }),
+      },
+      {
+        key: keys.popular(region),
+        url: originListUrl(deps.originUrl, "popular", { region, depth: depth("top-picks") }),
+      },
       ...users.map((user) => ({
         key: keys.candidates("top-picks", user, region),
-        url: `${base}/v1/candidates/top-picks?${q("top-picks")}&user=${encodeURIComponent(user)}`,
+        url: originListUrl(deps.originUrl, "top-picks", { region, user, depth: depth("top-picks") }),
       })),
     ];
     // Pre-warming runs off the request path: give the origin more time than a request would.

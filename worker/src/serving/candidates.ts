@@ -4,7 +4,7 @@ import { keys } from "../../../core/keys.js";
 import type { Row } from "../../../core/vocab.js";
 import type { FallbackList, Policy } from "../../../edge-config/schema.js";
 import type { ListStore } from "./list-store.js";
-import { fetchOriginList, type OriginResult } from "./origin.js";
+import { fetchOriginList, type OriginResult, originListUrl } from "./origin.js";
 
 /** How the candidate list was obtained, reported as `cache.status`. */
 export type CacheStatus = "hit" | "miss" | "stale" | "stale-if-error" | "fallback" | "none";
@@ -168,10 +168,9 @@ async function fallbackLists(
     if (list) return { list, tier, status: "fallback", ageSeconds: ageSeconds(deps.now, list), degraded };
     // Ask the origin only when it just answered: after a timeout a second wait would double the latency.
     if (originReachable) {
-      const q = `region=${encodeURIComponent(req.region)}`;
-      const path = name === "popular" ? `/v1/popular?${q}` : `/v1/candidates/${name}?${q}`;
       const t0 = Date.now();
-      const fetched = await fetchOriginList(`${trim(deps.originUrl)}${path}`, req.policy.originTimeoutMs);
+      const url = originListUrl(deps.originUrl, name, { region: req.region });
+      const fetched = await fetchOriginList(url, req.policy.originTimeoutMs);
       deps.spent.origin += Date.now() - t0;
       count(deps, fetched.ok);
       if (fetched.ok) {
@@ -225,11 +224,8 @@ async function readList(
 }
 
 function originUrl(base: string, req: CandidateRequest): string {
-  const q = new URLSearchParams({ user: req.userId, region: req.region, depth: String(req.policy.candidateDepth) });
-  return `${trim(base)}/v1/candidates/${req.row}?${q}`;
+  return originListUrl(base, req.row, { user: req.userId, region: req.region, depth: req.policy.candidateDepth });
 }
-
-const trim = (base: string) => base.replace(/\/+$/, "");
 
 function ageSeconds(now: number, list: CandidateList): number {
   return Math.max(0, Math.round((now - list.header.generatedAt) / 1000));

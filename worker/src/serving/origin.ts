@@ -7,6 +7,23 @@ export type OriginResult =
 
 const inflight = new Map<string, Promise<OriginResult>>();
 
+/**
+ * The origin URL of a list: a row's candidates (`/v1/candidates/<row>`) or the regional popular list
+ * (`/v1/popular`). The one place the worker spells the origin's paths.
+ */
+export function originListUrl(
+  base: string,
+  list: string,
+  params: { region: string; user?: string | undefined; depth?: number | undefined },
+): string {
+  const q = new URLSearchParams();
+  if (params.user !== undefined) q.set("user", params.user);
+  q.set("region", params.region);
+  if (params.depth !== undefined) q.set("depth", String(params.depth));
+  const path = list === "popular" ? "/v1/popular" : `/v1/candidates/${list}`;
+  return `${base.replace(/\/+$/, "")}${path}?${q}`;
+}
+
 /** Counts of fetches actually sent, per isolate (coalesced callers do not add to it). */
 export const originStats = { fetches: 0, failures: 0 };
 
