@@ -28,10 +28,18 @@ const FIRST_N = 100;
 const STRATEGIES = ["cold", "warm", "preload"] as const;
 type Strategy = (typeof STRATEGIES)[number];
 
-const modelPath = join(repo, "worker", "test", "fixtures", "onnx", "mlp_layernorm.onnx");
+// The model the worker is deployed with (worker/model), unless `--model <dir>` names another model.onnx +
+// manifest.json; `--fixture` times the PyTorch layer-norm fixture (16 inputs) instead.
+const modelArg = process.argv.indexOf("--model");
+const useFixture = process.argv.includes("--fixture");
+const modelDir = modelArg > 0 ? (process.argv[modelArg + 1] as string) : join(repo, "worker", "model");
+const modelPath = useFixture
+  ? join(repo, "worker", "test", "fixtures", "onnx", "mlp_layernorm.onnx")
+  : join(modelDir, "model.onnx");
 const modelBytes = new Uint8Array(readFileSync(modelPath));
 
 async function benchManifest(): Promise<ModelManifest> {
+  if (!useFixture) return JSON.parse(readFileSync(join(modelDir, "manifest.json"), "utf8")) as ModelManifest;
   return {
     format: "frontrow-model/1",
     version: "bench-mlp-layernorm",
@@ -244,10 +252,18 @@ async function nodeSession(): Promise<ortNode.InferenceSession> {
   });
 }
 
-async function nodeLoop(session: ortNode.InferenceSession, input: Float32Array, n: number, iters: number) {
-  const cols = featureIndices(FEATURE_NAMES.slice(0, 16));
+async function nodeLoop(
+  session: ortNode.InferenceSession,
+  manifest: ModelManifest,
+  input: Float32Array,
+  n: number,
+  iters: number,
+) {
+  const feed = manifest.inputs[0];
+  if (!feed || manifest.inputs.length !== 1) throw new Error("the inference bench expects a one-input model");
+  const cols = featureIndices(feed.features);
   const data = selectColumns({ data: input, rows: n, cols: FEATURE_COUNT }, cols);
-  const feeds = { features: new ortNode.Tensor("float32", data, [n, 16]) };
+  const feeds = { [feed.name]: new ortNode.Tensor("float32", data, [n, cols.length]) };
   for (let i = 0; i < Math.min(50, iters); i++) await session.run(feeds);
   const means: number[] = [];
   for (let rep = 0; rep < REPS; rep++) {
@@ -283,7 +299,7 @@ async function main(): Promise<void> {
       const iters = itersFor(n);
       const run = await post<LoopResult>(mf, `/loop?n=${n}&mode=run&iters=${iters}&reps=${REPS}`, input);
       const score = await post<LoopResult>(mf, `/loop?n=${n}&mode=score&iters=${iters}&reps=${REPS}`, input);
-      const viaNode = await nodeLoop(node, input, n, iters);
+      const viaNode = await nodeLoop(node, manifest, input, n, iters);
       const row = {
         n,
         iters,
@@ -381,7 +397,7 @@ async function main(): Promise<void> {
       generatedAt: new Date().toISOString(),
       // Other work on the machine skews timings; the 1-minute load average before and after says how much.
       loadAverage: { before: loadBefore, after: loadavg()[0] ?? 0 },
-      model: "worker/test/fixtures/onnx/mlp_layernorm.onnx",
+      model: relative(repo, modelPath),
       quick,
       warm,
       firstRankedInFreshIsolate: first,

@@ -1,7 +1,7 @@
 // `npm run bench`: end-to-end latency of the worker against a no-op route, first ranked response in a fresh
 // isolate, the worker's upload size, the codec, and ORT-web vs onnxruntime-node inference. Prints a table and
 // writes bench/results/bench.json. A benchmark, not a test: it reports numbers and checks them against targets.
-import { execFileSync, spawnSync } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -46,6 +46,10 @@ function moduleType(file: string): "CompiledWasm" | "Text" | "Data" | "ESModule"
   return "ESModule";
 }
 
+/** The KV namespace id wrangler.toml gives the local KV, so `wrangler dev --persist-to` reads what we seed. */
+const KV_ID = "frontrow-kv-local";
+
+/** `persist` is a state directory as wrangler's --persist-to takes it; KV lives under v3/kv. */
 function miniflare(outdir: string, persist: string): Miniflare {
   return new Miniflare({
     // The bundle's modules as wrangler wrote them (ORT's glue has a dynamic import Miniflare cannot follow).
@@ -56,8 +60,8 @@ function miniflare(outdir: string, persist: string): Miniflare {
       .sort((a, b) => Number(b.path.endsWith("index.js")) - Number(a.path.endsWith("index.js"))),
     compatibilityDate: "2026-04-26",
     compatibilityFlags: ["nodejs_compat"],
-    kvNamespaces: ["KV"],
-    kvPersist: persist,
+    kvNamespaces: { KV: KV_ID },
+    kvPersist: join(persist, "v3", "kv"),
     host: "127.0.0.1",
     port: 0,
     // The origin is never asked: every list is in KV, as on a warm edge.
@@ -116,21 +120,32 @@ async function seed(mf: Miniflare): Promise<{ version: string; other: BenchModel
   return { version: bundled.manifest.version, other };
 }
 
-/** How the client reaches the worker: Miniflare's in-process dispatchFetch, or a plain HTTP client over loopback. */
-type Transport = "dispatchFetch" | "http";
-const TRANSPORTS: Transport[] = ["dispatchFetch", "http"];
+/**
+ * How the client reaches the worker: Miniflare's in-process dispatchFetch; plain HTTP over loopback to that
+ * Miniflare; or HTTP to `wrangler dev`, the local stack the README's quick start runs (wrangler's proxy in front).
+ */
+type Transport = "dispatchFetch" | "http" | "wrangler-dev";
+const MINIFLARE_TRANSPORTS: Transport[] = ["dispatchFetch", "http"];
+
+/** Where a transport sends requests: a Miniflare instance or a `wrangler dev` URL. */
+type Target = Miniflare | { url: string };
 
 async function timed(
-  mf: Miniflare,
+  target: Target,
   path: string,
   transport: Transport = "dispatchFetch",
 ): Promise<{ ms: number; body: Record<string, unknown> }> {
-  const base = transport === "http" ? (await mf.ready).toString().replace(/\/$/, "") : "http://edge.bench";
+  const base =
+    "url" in target
+      ? target.url
+      : transport === "http"
+        ? (await target.ready).toString().replace(/\/$/, "")
+        : "http://edge.bench";
   const t0 = performance.now();
   const res =
-    transport === "http"
-      ? await fetch(`${base}${path}`, { headers: HEADERS })
-      : await mf.dispatchFetch(`${base}${path}`, { headers: HEADERS });
+    transport === "dispatchFetch" && !("url" in target)
+      ? await target.dispatchFetch(`${base}${path}`, { headers: HEADERS })
+      : await fetch(`${base}${path}`, { headers: HEADERS });
   const body = (await res.json()) as Record<string, unknown>;
   const ms = performance.now() - t0;
   if (res.status !== 200) throw new Error(`${path}: HTTP ${res.status} ${JSON.stringify(body)}`);
@@ -142,7 +157,7 @@ const routes = [
   ...SIZES.map((n) => ({ name: `recommendations, ${n} candidates`, path: `/v1/recommendations/b${n}?limit=20`, n })),
 ];
 
-async function latency(mf: Miniflare, version: string, transport: Transport) {
+async function latency(mf: Target, version: string, transport: Transport) {
   for (const r of routes) {
     for (let i = 0; i < WARMUP; i++) {
       const { body } = await timed(mf, r.path, transport);
@@ -163,6 +178,51 @@ async function latency(mf: Miniflare, version: string, transport: Transport) {
     const s = samples.get(r.path) as number[];
     return { transport, route: r.name, path: r.path, n: s.length, p50Ms: median(s), p99Ms: quantile(s, 0.99) };
   });
+}
+
+/** Starts `wrangler dev` on the seeded state, as `npm run dev` does, and waits until it answers. */
+async function wranglerDev(persist: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = 18787 + Math.floor(Math.random() * 1000);
+  const child = spawn(
+    join("node_modules", ".bin", "wrangler"),
+    [
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--persist-to",
+      persist,
+      "--var",
+      "ALLOW_CONTEXT_OVERRIDE:true",
+      "--var",
+      "ORIGIN_URL:http://127.0.0.1:9",
+      "--log-level",
+      "error",
+    ],
+    { stdio: ["ignore", "ignore", "inherit"], detached: true, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 90_000;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/v1/ping`)).ok) return { url, child };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  stopGroup(child);
+  throw new Error("wrangler dev did not answer within 90 s");
+}
+
+function stopGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, "SIGTERM");
+  } catch {
+    // already gone
+  }
 }
 
 async function firstRanked(outdir: string, persist: string, activeModel: BenchModel) {
@@ -189,15 +249,22 @@ async function firstRanked(outdir: string, persist: string, activeModel: BenchMo
 const work = mkdtempSync(join(tmpdir(), "frontrow-bench-"));
 try {
   const outdir = join(work, "dist");
-  const persist = join(work, "kv");
+  const persist = join(work, "state");
   log("bench: bundling the worker (wrangler deploy --dry-run) ...");
   const upload = build(outdir);
   const mf = miniflare(outdir, persist);
   const { version, other } = await seed(mf);
   log(`bench: latency, ${ROUNDS} interleaved rounds after ${WARMUP} warm-up requests per route ...`);
   const lat: Awaited<ReturnType<typeof latency>> = [];
-  for (const transport of TRANSPORTS) lat.push(...(await latency(mf, version, transport)));
+  for (const transport of MINIFLARE_TRANSPORTS) lat.push(...(await latency(mf, version, transport)));
   await mf.dispose();
+  log("bench: the same requests through `wrangler dev` (the quick start's local stack) ...");
+  const dev = await wranglerDev(persist);
+  try {
+    lat.push(...(await latency(dev, version, "wrangler-dev")));
+  } finally {
+    stopGroup(dev.child);
+  }
   log(`bench: first ranked response in ${FRESH} fresh isolates, bundled model active ...`);
   const fresh = await firstRanked(outdir, persist, bundled);
   log(`bench: first ranked response in ${FRESH} fresh isolates, a model published after the deploy active ...`);
@@ -247,6 +314,7 @@ try {
         measured: round(ratioAt500("http")),
         ok: ratioAt500("http") <= TARGETS.ratioAt500,
         dispatchFetch: round(ratioAt500("dispatchFetch")),
+        wranglerDev: round(ratioAt500("wrangler-dev")),
       },
       firstRankedMs: {
         target: TARGETS.firstRankedMs,

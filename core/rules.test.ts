@@ -1,6 +1,6 @@
 // Business rules: watched and unavailable titles never appear; diversity demotes, never drops.
 import { describe, expect, it } from "vitest";
-import { applyRules, orderByScore } from "./rules.js";
+import { applyRules, orderByScore, topByScore } from "./rules.js";
 
 const list = {
   ids: [10, 11, 12, 13, 14, 15, 16],
@@ -36,6 +36,15 @@ describe("applyRules", () => {
   it("never exceeds the limit", () => {
     expect(applyRules([0, 1, 2, 3, 4, 5, 6], list, { ...base, limit: 2 }).indices).toEqual([0, 1]);
   });
+
+  it("says when the order ran out before the row was full", () => {
+    expect(applyRules([0, 1], list, { ...base, limit: 2 }).exhausted).toBe(false);
+    expect(applyRules([0, 1], list, { ...base, limit: 3 }).exhausted).toBe(true);
+    // Full only thanks to demoted titles pulled back in at the end: a longer order could have filled it otherwise.
+    const demoted = applyRules([0, 1, 2], list, { ...base, limit: 3, diversity: { window: 3, maxPerGenre: 1 } });
+    expect(demoted.indices).toEqual([0, 1, 2]);
+    expect(demoted.exhausted).toBe(true);
+  });
 });
 
 describe("orderByScore", () => {
@@ -64,5 +73,33 @@ describe("orderByScore", () => {
       );
       expect(Array.from(orderByScore(scores))).toEqual(expected);
     }
+  });
+});
+
+describe("topByScore", () => {
+  let s = 777;
+  const rand = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return (s / 2 ** 32) * 2 - 1;
+  };
+
+  it("is the head of orderByScore for every k, with ties, sorted and reverse-sorted inputs", () => {
+    const inputs = [
+      Float32Array.from({ length: 500 }, () => Math.round(rand() * 50) / 10),
+      Float32Array.from({ length: 500 }, (_, i) => 1 - i / 500),
+      Float32Array.from({ length: 500 }, (_, i) => i / 500),
+      new Float32Array(37),
+    ];
+    for (const scores of inputs) {
+      const full = Array.from(orderByScore(scores));
+      for (const k of [0, 1, 2, 20, 96, 499, 500, 501]) {
+        expect(Array.from(topByScore(scores, k))).toEqual(full.slice(0, k));
+      }
+    }
+  });
+
+  it("is the head of orderByScore above the packed limit", () => {
+    const scores = Float32Array.from({ length: 3000 }, () => rand());
+    expect(Array.from(topByScore(scores, 50))).toEqual(Array.from(orderByScore(scores)).slice(0, 50));
   });
 });

@@ -92,9 +92,8 @@ export function recommendationsRoutes(svc: Services) {
         limit,
       };
       if (candidates.tier === "fallback-popular" || candidates.tier === "fallback-trending") {
-        const cols = head(list, policy.candidateDepth);
-        const order = Uint32Array.from({ length: cols.size }, (_, i) => i);
-        items = finalise(list, { order, scores: list.popularity }, rules).items;
+        // A fallback list is already in its own order (most popular first): rules only, no ranking.
+        items = finalise(list, { scores: head(list, policy.candidateDepth).popularity, byScore: false }, rules).items;
         servedBy = candidates.tier;
       } else {
         const scored = await score(head(list, policy.candidateDepth), profile, ctx, model.ranker, spent);

@@ -3,11 +3,12 @@ import type { CandidateList } from "../../../core/codec.js";
 import {
   type CandidateColumns,
   extractFeatures,
+  FEATURE_COUNT,
   type RankingContext,
   type UserProfile,
 } from "../../../core/features.js";
 import { firstNonFinite, type Ranker } from "../../../core/ranker.js";
-import { applyRules, orderByScore, type RuleStats } from "../../../core/rules.js";
+import { applyRules, orderByScore, type RuleStats, topByScore } from "../../../core/rules.js";
 import { describeModelError } from "./models.js";
 
 /** One ranked title in a response. */
@@ -19,10 +20,10 @@ export interface RankedItem {
 }
 
 export interface Scored {
-  /** Candidate indices, best first, before rules. */
-  order: ArrayLike<number>;
   /** The score reported per candidate index. */
   scores: ArrayLike<number>;
+  /** True: rank by `scores`, best first. False: keep the list's own order (origin order, a fallback list). */
+  byScore: boolean;
   /** Version of the model that scored, or null when origin order was kept. */
   modelVersion: string | null;
   problem: string | null;
@@ -52,28 +53,45 @@ export async function score(
   ranker: Ranker | null,
   spent: { features: number; model: number },
 ): Promise<Scored> {
-  const originOrder = (problem: string | null): Scored => {
-    const order = new Uint32Array(cols.size);
-    for (let i = 0; i < order.length; i++) order[i] = i;
-    return { order, scores: cols.cfScore, modelVersion: null, problem };
-  };
+  const originOrder = (problem: string | null): Scored => ({
+    scores: cols.cfScore,
+    byScore: false,
+    modelVersion: null,
+    problem,
+  });
   if (!ranker) return originOrder(null);
   const t0 = performance.now();
-  const features = extractFeatures(cols, profile, ctx);
+  const buffer = takeBuffer(cols.size * FEATURE_COUNT);
+  const features = extractFeatures(cols, profile, ctx, buffer);
   const t1 = performance.now();
   spent.features += t1 - t0;
   try {
-    const scores = await ranker.score(features);
+    const scores = await ranker.score(features).finally(() => giveBuffer(buffer));
     spent.model += performance.now() - t1;
     if (scores.length !== cols.size)
       return originOrder(`model ${ranker.version}: ${scores.length} scores for ${cols.size} candidates`);
     const bad = firstNonFinite(scores);
     if (bad >= 0) return originOrder(`model ${ranker.version}: non-finite score (${scores[bad]}) at candidate ${bad}`);
-    return { order: orderByScore(scores), scores, modelVersion: ranker.version, problem: null };
+    return { scores, byScore: true, modelVersion: ranker.version, problem: null };
   } catch (e) {
     spent.model += performance.now() - t1;
     return originOrder(describeModelError(ranker.version, e));
   }
+}
+
+// Feature matrices are 68 KB at 500 candidates: reuse a few per isolate instead of allocating one per request.
+// A buffer goes back only after scoring has finished with it, so concurrent requests never share one.
+const spare: Float32Array[] = [];
+const SPARE_MAX = 4;
+const SPARE_MAX_FLOATS = 2_000 * FEATURE_COUNT;
+
+function takeBuffer(floats: number): Float32Array {
+  const b = spare.pop();
+  return b && b.length >= floats ? b : new Float32Array(floats);
+}
+
+function giveBuffer(b: Float32Array): void {
+  if (spare.length < SPARE_MAX && b.length <= SPARE_MAX_FLOATS) spare.push(b);
 }
 
 export interface RuleInput {
@@ -83,13 +101,28 @@ export interface RuleInput {
   title(i: number): string;
 }
 
-/** Applies business rules and materialises the top `limit` items (titles are decoded only for these). */
+/**
+ * Applies business rules and materialises the top `limit` items (titles are decoded only for these). Ranked
+ * lists sort only a head a few times the row long; if the rules use it up (many watched or unavailable
+ * titles), the whole list is sorted and the rules run again, so the answer is always that of a full sort.
+ */
 export function finalise(
   list: RuleInput,
-  scored: Pick<Scored, "order" | "scores">,
+  scored: Pick<Scored, "scores" | "byScore">,
   opts: Parameters<typeof applyRules>[2],
 ): { items: RankedItem[]; stats: RuleStats } {
-  const { indices, stats } = applyRules(scored.order, list, opts);
+  const n = scored.scores.length;
+  let ruled: ReturnType<typeof applyRules>;
+  if (!scored.byScore) {
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    ruled = applyRules(order, list, opts);
+  } else {
+    const head = Math.min(n, HEAD_PER_SLOT * opts.limit + HEAD_SLACK);
+    ruled = applyRules(topByScore(scored.scores, head), list, opts);
+    if (ruled.exhausted && head < n) ruled = applyRules(orderByScore(scored.scores), list, opts);
+  }
+  const { indices, stats } = ruled;
   const items = indices.map((i, r) => ({
     id: list.ids[i] as number,
     title: list.title(i),
@@ -100,3 +133,6 @@ export function finalise(
 }
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
+// A head of 4 candidates per slot plus slack covers the usual watched, availability and diversity losses.
+const HEAD_PER_SLOT = 4;
+const HEAD_SLACK = 16;

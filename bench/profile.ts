@@ -1,0 +1,149 @@
+// `npm run bench:profile`: a CPU profile of the 500-candidate recommendations request inside workerd, by function.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import WebSocket from "ws";
+import { encodeCandidateList } from "../core/codec.js";
+import { keys } from "../core/keys.js";
+import { createGenerator } from "../origin/src/cf/index.js";
+import { OriginRows } from "../origin/src/rows.js";
+import { generateSynthetic } from "../origin/src/synthetic.js";
+
+const REQUESTS = Number(process.env.REQUESTS ?? 4000);
+const PATH = process.env.PROFILE_PATH ?? "/v1/recommendations/b500?limit=20";
+const HEADERS = { "x-frontrow-region": "eu-west", "x-frontrow-now": "2026-11-01T20:30:00Z", "x-device-type": "tv" };
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount: number;
+  children?: number[];
+}
+
+/** Minimal Chrome DevTools protocol client over the inspector's WebSocket. */
+async function inspector(port: number) {
+  const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as {
+    title: string;
+    webSocketDebuggerUrl: string;
+  }[];
+  const target = targets.find((t) => t.title.includes("core:user:")) ?? targets[0];
+  if (!target) throw new Error("no inspector target");
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((r) => ws.once("open", r));
+  let id = 0;
+  const pending = new Map<number, (v: unknown) => void>();
+  ws.on("message", (data) => {
+    const msg = JSON.parse(String(data));
+    if (msg.id && pending.has(msg.id)) pending.get(msg.id)?.(msg.result);
+  });
+  return {
+    titles: targets.map((t) => t.title),
+    send(method: string, params: Record<string, unknown> = {}) {
+      const my = ++id;
+      ws.send(JSON.stringify({ id: my, method, params }));
+      return new Promise<unknown>((r) => pending.set(my, r));
+    },
+    close: () => ws.close(),
+  };
+}
+
+/** A copy in its own ArrayBuffer (Miniflare rejects views into a shared pool). */
+const own = (b: Uint8Array): ArrayBuffer => new Uint8Array(b).buffer;
+
+const work = mkdtempSync(join(tmpdir(), "frontrow-profile-"));
+try {
+  const outdir = join(work, "dist");
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], { stdio: "ignore" });
+  const port = 9229 + Math.floor(Math.random() * 500);
+  const mf = new Miniflare({
+    modulesRoot: outdir,
+    modules: readdirSync(outdir)
+      .filter((f) => /\.(js|mjs|wasm|jsonc|onnx)$/.test(f))
+      .map((f) => ({
+        type: f.endsWith(".wasm")
+          ? ("CompiledWasm" as const)
+          : f.endsWith(".jsonc")
+            ? ("Text" as const)
+            : f.endsWith(".onnx")
+              ? ("Data" as const)
+              : ("ESModule" as const),
+        path: join(outdir, f),
+      }))
+      .sort((a, b) => Number(b.path.endsWith("index.js")) - Number(a.path.endsWith("index.js"))),
+    compatibilityDate: "2026-04-26",
+    compatibilityFlags: ["nodejs_compat"],
+    kvNamespaces: ["KV"],
+    kvPersist: join(work, "kv"),
+    inspectorPort: port,
+    bindings: { ORIGIN_URL: "http://127.0.0.1:9", ALLOW_CONTEXT_OVERRIDE: "true" },
+  });
+  await mf.ready;
+  const kv = await mf.getKVNamespace("KV");
+  const manifest = JSON.parse(readFileSync("worker/model/manifest.json", "utf8"));
+  await kv.put(keys.modelBytes(manifest.version), own(readFileSync("worker/model/model.onnx")));
+  await kv.put(keys.modelManifest(manifest.version), JSON.stringify(manifest));
+  await kv.put(keys.activeModel, JSON.stringify({ version: manifest.version, activatedAt: new Date().toISOString() }));
+  const dataset = generateSynthetic({ seed: 42, users: 400, items: 1500 });
+  const generator = createGenerator("ease");
+  generator.fit(dataset.interactions);
+  const rows = new OriginRows(dataset, generator);
+  for (const n of [100, 500, 1000]) {
+    const list = rows.topPicks(1, n);
+    const bytes = encodeCandidateList({ ...list.header, scope: `user:b${n}`, generatedAt: Date.now() }, list.candidates);
+    await kv.put(keys.candidates("top-picks", `b${n}`, "eu-west"), own(bytes));
+    await kv.put(keys.profile(`b${n}`), JSON.stringify({ ...rows.profileFor(1), userId: `b${n}` }));
+  }
+  const hit = async () => {
+    const res = await mf.dispatchFetch(`http://edge.bench${PATH}`, { headers: HEADERS });
+    const body = (await res.json()) as { servedBy?: string };
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
+    return body;
+  };
+  for (let i = 0; i < 300; i++) await hit();
+  const insp = await inspector(port);
+  process.stderr.write(`inspector targets: ${insp.titles.join(", ")}\n`);
+  await insp.send("Profiler.enable");
+  await insp.send("Profiler.setSamplingInterval", { interval: Number(process.env.INTERVAL_US ?? 25) });
+  await insp.send("Profiler.start");
+  for (let i = 0; i < REQUESTS; i++) await hit();
+  const { profile } = (await insp.send("Profiler.stop")) as { profile: { nodes: ProfileNode[] } };
+  insp.close();
+  await mf.dispose();
+  writeFileSync(join(tmpdir(), "frontrow.cpuprofile"), JSON.stringify(profile));
+  const self = new Map<string, number>();
+  let total = 0;
+  for (const n of profile.nodes) {
+    const f = n.callFrame;
+    const file = f.url.split("/").pop() ?? "";
+    const key = `${f.functionName || "(anonymous)"} ${file}:${f.lineNumber + 1}`;
+    self.set(key, (self.get(key) ?? 0) + n.hitCount);
+    total += n.hitCount;
+  }
+  // Inclusive samples: a function's own plus everything it called (counted once per stack).
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, number>();
+  for (const n of profile.nodes) {
+    if (!n.hitCount) continue;
+    const seen = new Set<string>();
+    for (let at: number | undefined = n.id; at !== undefined; at = parent.get(at)) {
+      const f = (byId.get(at) as ProfileNode).callFrame;
+      const key = f.url.includes("index.js") ? `${f.functionName || "(anonymous)"} index.js:${f.lineNumber + 1}` : null;
+      if (key && !seen.has(key)) {
+        seen.add(key);
+        inclusive.set(key, (inclusive.get(key) ?? 0) + n.hitCount);
+      }
+    }
+  }
+  const pct = (v: number) => `${((100 * v) / total).toFixed(1).padStart(5)}%`;
+  console.log(`${total} samples over ${REQUESTS} requests (${PATH})`);
+  console.log("self:");
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30))) console.log(`${pct(v)}  ${k}`);
+  console.log("inclusive (worker code):");
+  for (const [k, v] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30))) console.log(`${pct(v)}  ${k}`);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
