@@ -91,7 +91,10 @@ try {
   const rows = new OriginRows(dataset, generator);
   for (const n of [100, 500, 1000]) {
     const list = rows.topPicks(1, n);
-    const bytes = encodeCandidateList({ ...list.header, scope: `user:b${n}`, generatedAt: Date.now() }, list.candidates);
+    const bytes = encodeCandidateList(
+      { ...list.header, scope: `user:b${n}`, generatedAt: Date.now() },
+      list.candidates,
+    );
     await kv.put(keys.candidates("top-picks", `b${n}`, "eu-west"), own(bytes));
     await kv.put(keys.profile(`b${n}`), JSON.stringify({ ...rows.profileFor(1), userId: `b${n}` }));
   }
@@ -141,9 +144,11 @@ try {
   const pct = (v: number) => `${((100 * v) / total).toFixed(1).padStart(5)}%`;
   console.log(`${total} samples over ${REQUESTS} requests (${PATH})`);
   console.log("self:");
-  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30))) console.log(`${pct(v)}  ${k}`);
+  for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30)))
+    console.log(`${pct(v)}  ${k}`);
   console.log("inclusive (worker code):");
-  for (const [k, v] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30))) console.log(`${pct(v)}  ${k}`);
+  for (const [k, v] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30)))
+    console.log(`${pct(v)}  ${k}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -105,6 +105,38 @@ describe("train and export", () => {
     expect(listing.versions[0].metrics.ndcg10Model).toBe(exported.training.metrics.ndcg10Model);
   }, 60_000);
 
+  it("offers a pruned variant only within 0.5% NDCG@10, and export picks it with --variant pruned", async () => {
+    const dir = tmp();
+    const s = session();
+    expect(await s.run("train", ...SMALL, ...FIXED, "--out", join(dir, "t"))).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, "t", "report.json"), "utf8"));
+    const v = report.variant;
+    expect(v.hidden).toEqual([16, 8]);
+    expect(v.macsPerCandidate).toEqual({ full: 34 * 32 + 32 * 16 + 16, variant: 34 * 16 + 16 * 8 + 8 });
+    expect(v.onnxBytes.variant).toBeLessThan(v.onnxBytes.full);
+    expect(v.speed.rows).toBe(500);
+    expect(v.offered).toBe(
+      v.ndcg10.variant >= v.ndcg10.full * 0.995 && v.ndcg10.variantWindow >= v.ndcg10.fullWindow * 0.995,
+    );
+    expect(s.out.some((l) => l.startsWith("variant (pruned to 16-8 hidden units): "))).toBe(true);
+    expect(existsSync(join(dir, "t", "pruned", "model.onnx"))).toBe(v.offered);
+    // This seed's variant is within tolerance (it is level or better on both protocols).
+    expect(v.offered).toBe(true);
+    expect(await s.run("export", "--from", join(dir, "t"), "--variant", "pruned", "--out", join(dir, "p"))).toBe(0);
+    const m = JSON.parse(readFileSync(join(dir, "p", "manifest.json"), "utf8"));
+    expect(m.training.prunedFrom).toBe(report.manifest.version);
+    expect(m.training.trainer).toMatch(/^mlp 34-16-8-1 /);
+    expect(await s.run("validate", join(dir, "p"))).toBe(0);
+    // --no-variant skips it, and a rerun into the same directory removes a stale variant.
+    expect(await s.run("train", ...SMALL, ...FIXED, "--no-variant", "--out", join(dir, "t"))).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, "t", "report.json"), "utf8")).variant).toBeNull();
+    expect(existsSync(join(dir, "t", "pruned"))).toBe(false);
+    expect(await s.run("export", "--from", join(dir, "t"), "--variant", "pruned", "--out", join(dir, "q"))).toBe(2);
+    expect(s.err.at(-1)).toBe(
+      `error: ${join(dir, "t", "pruned")}: no pruned variant; \`train\` writes one only when it keeps NDCG@10 within 0.5% of the full model (see ${join(dir, "t", "report.json")} "variant")`,
+    );
+  }, 60_000);
+
   it("export refuses a directory that train did not write", async () => {
     const dir = tmp();
     const s = session();

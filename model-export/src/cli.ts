@@ -1,8 +1,10 @@
 // The model toolchain CLI (`npm run model -- <command>`): train, export, validate, publish, activate, rollback, list, import, evaluate.
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import * as ortWeb from "onnxruntime-web/wasm";
+import { FEATURE_COUNT } from "../../core/features.js";
 import { MODEL_VERSION_PATTERN, type ModelManifest, ModelManifestSchema } from "../../core/manifest.js";
 import { EaseGenerator } from "../../origin/src/cf/ease.js";
 import { ItemKnnGenerator } from "../../origin/src/cf/itemknn.js";
@@ -16,7 +18,7 @@ import { generateSynthetic } from "../../origin/src/synthetic.js";
 import { ImportError, importManifest, parseImportSchema } from "./byom.js";
 import { formatEvaluation } from "./evaluate.js";
 import type { EpochLog } from "./fit.js";
-import { type TrainOptions, trainModel } from "./index.js";
+import { type TrainOptions, trainModel, type VariantReport } from "./index.js";
 import {
   activateVersion,
   formatListing,
@@ -28,6 +30,7 @@ import {
 } from "./lifecycle.js";
 import { buildManifest, mlpFromOnnx, mlpToOnnx } from "./onnx.js";
 import { PROTOCOLS, type Protocol, renderHtml, runProtocols } from "./protocols.js";
+import { compareSpeed, type SpeedComparison } from "./prune.js";
 import { DEFAULT_BUDGET, formatValidation, type ValidationReport, validateArtifact } from "./validate.js";
 
 /** A store the CLI can close when done. */
@@ -238,6 +241,40 @@ export function checkSingleInteractionUsers(dir: string, dataset: Dataset): void
 }
 
 /** A progress bar line for an epoch. */
+/** The full model and its variant timed side by side in onnxruntime-web (the worker's engine), `rows` candidates. */
+async function webSpeed(full: Uint8Array, variant: Uint8Array, rows: number): Promise<SpeedComparison> {
+  ortWeb.env.wasm.numThreads = 1;
+  ortWeb.env.wasm.proxy = false;
+  const open = async (bytes: Uint8Array) => {
+    const s = await ortWeb.InferenceSession.create(bytes, { graphOptimizationLevel: "all" });
+    const input = s.inputNames[0] as string;
+    const x = new Float32Array(rows * FEATURE_COUNT).map((_, i) => ((i * 7919) % 1000) / 1000);
+    return { s, run: () => s.run({ [input]: new ortWeb.Tensor("float32", x, [rows, FEATURE_COUNT]) }) };
+  };
+  const a = await open(full);
+  const b = await open(variant);
+  try {
+    return await compareSpeed({ full: a.run, variant: b.run }, rows);
+  } finally {
+    await a.s.release();
+    await b.s.release();
+  }
+}
+
+/** One paragraph comparing the full model with its pruned variant. */
+export function formatVariant(r: VariantReport, speed: SpeedComparison | null): string {
+  const pct = (a: number, b: number) => `${(((b - a) / a) * 100).toFixed(1)}%`;
+  return [
+    `variant (pruned to ${r.hidden.join("-")} hidden units): ${r.offered ? "OFFERED" : "not offered"} (NDCG@10 must stay within ${(r.tolerance * 100).toFixed(1)}% of the full model)`,
+    `  NDCG@10 per view ${r.ndcg10.full.toFixed(4)} -> ${r.ndcg10.variant.toFixed(4)} (${pct(r.ndcg10.full, r.ndcg10.variant)}), per user ${r.ndcg10.fullWindow.toFixed(4)} -> ${r.ndcg10.variantWindow.toFixed(4)} (${pct(r.ndcg10.fullWindow, r.ndcg10.variantWindow)})`,
+    `  size ${r.onnxBytes.full} -> ${r.onnxBytes.variant} bytes, ${r.macsPerCandidate.full} -> ${r.macsPerCandidate.variant} multiply-adds per candidate${
+      speed
+        ? `, onnxruntime-web at ${speed.rows} candidates ${speed.fullMs.toFixed(3)} -> ${speed.variantMs.toFixed(3)} ms (median, side by side)`
+        : ""
+    }`,
+  ].join("\n");
+}
+
 export function progressLine(e: EpochLog, maxEpochs: number, width = 24): string {
   const filled = Math.round((width * e.epoch) / maxEpochs);
   return `[${"#".repeat(filled)}${".".repeat(width - filled)}] epoch ${e.epoch}/${maxEpochs}  loss ${e.loss.toFixed(4)}  val NDCG@10 ${e.valNdcg10.toFixed(4)}`;
@@ -248,13 +285,17 @@ const COMMANDS: Record<string, Command> = {
     summary: "train a re-ranker on synthetic data or a MovieLens directory; writes model, manifest and report",
     usage: `usage: npm run model -- train [--data <movielens dir>] [--seed N] [--data-seed N] [--epochs N] [--out DIR] [--version V]
          [--users N] [--items N] [--generator ease|itemknn] [--loss softmax|pairwise] [--instances event|window]
-         [--created-at ISO] [--no-evaluate]
+         [--created-at ISO] [--no-evaluate] [--no-variant]
   --data        a MovieLens directory (movies.csv, ratings.csv[, tags.csv]); default: the synthetic generator
   --users/items synthetic data set size (default 1000 users, 1500 titles; synthetic only)
   --seed        seeds initialisation and sampling: same seeds, same bytes (default 1)
   --data-seed   seeds the synthetic world (default 42: the world the origin serves by default)
   --created-at  fix the manifest's createdAt (and default version date) for reproducible manifests
-  --out         output directory (default model-export/out): model.onnx, manifest.json, report.json`,
+  --out         output directory (default model-export/out): model.onnx, manifest.json, report.json
+  --no-variant  skip the pruned variant. By default train also prunes every hidden layer to half its units
+                (least important first), fine-tunes, and measures it on the same held-out lists; when its
+                NDCG@10 is within 0.5% of the full model it is written to DIR/pruned (export --variant pruned)
+                and report.json compares both: NDCG@10, size, multiply-adds and onnxruntime-web time.`,
     options: {
       data: { type: "string" },
       seed: { type: "string" },
@@ -269,6 +310,7 @@ const COMMANDS: Record<string, Command> = {
       instances: { type: "string" },
       "created-at": { type: "string" },
       "no-evaluate": { type: "boolean" },
+      "no-variant": { type: "boolean" },
     },
     async run(v, _p, io) {
       const seed = intArg("seed", v.seed, 0) ?? 1;
@@ -294,6 +336,7 @@ const COMMANDS: Record<string, Command> = {
         seed,
         makeGenerator,
         evaluate: !v["no-evaluate"],
+        variant: !v["no-variant"],
         // On a terminal the bar replaces the per-epoch lines; elsewhere those lines are the progress.
         log: (line) => {
           if (bar && line.startsWith("epoch ")) return;
@@ -315,12 +358,24 @@ const COMMANDS: Record<string, Command> = {
         ...(loss !== undefined ? { loss } : {}),
         ...(instances !== undefined ? { instances } : {}),
       };
-      const { report, manifest, onnx } = await trainModel(dataset, opts);
+      const { report, manifest, onnx, variant } = await trainModel(dataset, opts);
       if (barShown) bar?.("\n");
       if (report.test)
         io.out(formatEvaluation(`test cut, all users (${report.test.window.model.count} users)`, report.test));
+      let speed: SpeedComparison | null = null;
+      if (variant && report.variant) {
+        speed = await webSpeed(onnx, variant.onnx, 500);
+        io.out(formatVariant(report.variant, speed));
+      }
       writeArtifact(out, onnx, manifest);
-      writeAtomic(join(out, "report.json"), `${JSON.stringify({ ...report, manifest }, null, 2)}\n`);
+      const prunedDir = join(out, "pruned");
+      // A variant from an earlier run must not outlive this one: it would pair with another full model.
+      rmSync(prunedDir, { recursive: true, force: true });
+      if (variant && report.variant?.offered) writeArtifact(prunedDir, variant.onnx, variant.manifest);
+      writeAtomic(
+        join(out, "report.json"),
+        `${JSON.stringify({ ...report, variant: report.variant && { ...report.variant, speed }, manifest }, null, 2)}\n`,
+      );
       io.out(
         `time: data ${((tData - t0) / 1000).toFixed(1)}s, examples ${report.seconds.examples.toFixed(1)}s, fit ${report.seconds.fit.toFixed(1)}s, evaluate ${report.seconds.evaluate.toFixed(1)}s, total ${((performance.now() - t0) / 1000).toFixed(1)}s`,
       );
@@ -377,21 +432,32 @@ const COMMANDS: Record<string, Command> = {
 
   export: {
     summary: "re-export a trained model as a publishable artifact (ONNX + manifest with fingerprint and metrics)",
-    usage: `usage: npm run model -- export --from <train dir> --out <dir> [--version V] [--created-at ISO]
-  --from   a directory written by \`train\` (model.onnx, manifest.json)
-  --out    the artifact directory to write (model.onnx, manifest.json)
+    usage: `usage: npm run model -- export --from <train dir> --out <dir> [--variant full|pruned] [--version V]
+         [--created-at ISO]
+  --from     a directory written by \`train\` (model.onnx, manifest.json)
+  --out      the artifact directory to write (model.onnx, manifest.json)
+  --variant  full (default), or pruned: the smaller variant \`train\` offered in <train dir>/pruned (half the
+             hidden units, NDCG@10 within 0.5% of the full model; report.json compares the two)
   The graph is rebuilt from the trained weights (Gemm/Relu, opset 17) and the manifest keeps the training
   provenance: data fingerprint, seed, epochs and evaluation metrics.`,
     options: {
       from: { type: "string" },
       out: { type: "string" },
+      variant: { type: "string" },
       version: { type: "string" },
       "created-at": { type: "string" },
     },
     async run(v, _p, io) {
-      const from = v.from as string | undefined;
+      const trainDir = v.from as string | undefined;
       const out = v.out as string | undefined;
-      if (!from || !out) throw new UsageError("--from and --out are required");
+      if (!trainDir || !out) throw new UsageError("--from and --out are required");
+      const which = choice("variant", v.variant, ["full", "pruned"] as const) ?? "full";
+      const from = which === "pruned" ? join(trainDir, "pruned") : trainDir;
+      if (which === "pruned" && !existsSync(join(from, "model.onnx"))) {
+        throw new InputError(
+          `${from}: no pruned variant; \`train\` writes one only when it keeps NDCG@10 within 0.5% of the full model (see ${join(trainDir, "report.json")} "variant")`,
+        );
+      }
       const version = versionArg(v.version);
       const onnxFile = join(from, "model.onnx");
       const manifestFile = join(from, "manifest.json");

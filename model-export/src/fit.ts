@@ -37,6 +37,8 @@ export interface FitOptions {
   standardise: boolean;
   /** Features the model must not read: their first-layer weights are held at zero (for ablations). */
   dropFeatures: string[];
+  /** Start from these weights (and their standardisation) instead of a fresh init: fine-tuning a pruned net. */
+  initial?: Mlp;
   log?: (line: string) => void;
   /** Called after every epoch (for progress displays). */
   onEpoch?: (entry: EpochLog, maxEpochs: number) => void;
@@ -238,9 +240,11 @@ export function fitRanker(
   const instances = makeInstances(train, opts.instances);
   if (instances.length === 0) throw new Error("no training instance has a held-out title among its candidates");
   const rng = new Rng(opts.seed);
-  const model = Mlp.init({ inputSize: FEATURE_COUNT, hidden: opts.hidden }, opts.seed);
+  const model = opts.initial
+    ? opts.initial.clone()
+    : Mlp.init({ inputSize: FEATURE_COUNT, hidden: opts.hidden }, opts.seed);
 
-  if (opts.standardise) {
+  if (opts.standardise && !opts.initial) {
     // Statistics over one full list per training list, in its first instance's context.
     const seen = new Set<ExampleList>();
     const parts: Float32Array[] = [];

@@ -18,6 +18,7 @@ import {
 import { CachedListScorer, type EpochLog, FIT_DEFAULTS, type FitOptions, fitRanker } from "./fit.js";
 import { type Mlp, Rng } from "./mlp.js";
 import { buildManifest, mlpToOnnx } from "./onnx.js";
+import { macsPerCandidate, pruneUnits } from "./prune.js";
 
 export { Mlp } from "./mlp.js";
 export { buildManifest, mlpFromOnnx, mlpToOnnx } from "./onnx.js";
@@ -49,6 +50,11 @@ export interface TrainOptions extends Partial<Omit<FitOptions, "log">> {
   labels?: "temporal" | "random";
   /** A fresh candidate generator (default: the origin's EASE). */
   makeGenerator?: () => CandidateGenerator;
+  /**
+   * Also build a pruned variant (default false): half the units of every hidden layer, the least important
+   * dropped, then fine-tuned on the same lists. It is offered when its NDCG@10 is within 0.5% of the full model.
+   */
+  variant?: boolean;
   log?: (line: string) => void;
 }
 
@@ -71,12 +77,30 @@ export interface TrainReport {
   seconds: { examples: number; fit: number; evaluate: number; total: number };
 }
 
+/** The smaller variant next to the full model, measured on the same held-out lists. */
+export interface VariantReport {
+  kind: "pruned";
+  hidden: number[];
+  /** True when NDCG@10 (per-view and per-user) is within `tolerance` of the full model's. */
+  offered: boolean;
+  tolerance: number;
+  ndcg10: { full: number; variant: number; fullWindow: number; variantWindow: number };
+  macsPerCandidate: { full: number; variant: number };
+  onnxBytes: { full: number; variant: number };
+  paramCount: { full: number; variant: number };
+}
+
 export interface TrainResult {
   onnx: Uint8Array;
   manifest: ModelManifest;
-  report: TrainReport;
+  report: TrainReport & { variant: VariantReport | null };
   model: Mlp;
+  /** The pruned variant's artifact, when one was built (see `report.variant.offered`). */
+  variant: { onnx: Uint8Array; manifest: ModelManifest; model: Mlp } | null;
 }
+
+/** Relative NDCG@10 loss a smaller variant may have and still be offered. */
+export const VARIANT_TOLERANCE = 0.005;
 
 /**
  * Trains a re-ranker for `dataset`: temporal split per user, origin CF fitted on the past only, MLP fitted
@@ -139,8 +163,9 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
   let test: Evaluation | null = null;
   let testHeldOutUsers: Evaluation | null = null;
   let testLists = 0;
+  let testCut: ReturnType<typeof testStage> | null = null;
   if (options.evaluate ?? true) {
-    const testCut = testStage(dataset, splits, stageOpts);
+    testCut = testStage(dataset, splits, stageOpts);
     testLists = testCut.lists.length;
     test = evaluate(testCut, scorer);
     testHeldOutUsers = evaluate(
@@ -149,13 +174,33 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
       testCut.lists.filter((l) => valUsers.has(l.userId)),
     );
   }
+  // The pruned variant, judged on the same lists as the full model (test cut when evaluating, else validation).
+  let variant: { fitted: ReturnType<typeof fitRanker>; evaluation: Evaluation } | null = null;
+  if (options.variant) {
+    const widths = fitted.model.layers.slice(0, -1).map((d) => Math.max(1, Math.floor(d.outSize / 2)));
+    log(`variant: pruning to ${widths.join("-")} hidden units and fine-tuning`);
+    const tuned = fitRanker(trainLists, valLists, {
+      ...fitOpts,
+      initial: pruneUnits(fitted.model, widths),
+      hidden: widths,
+      epochs: Math.min(6, fitOpts.epochs ?? FIT_DEFAULTS.epochs),
+      lr: (fitOpts.lr ?? FIT_DEFAULTS.lr) / 3,
+      onEpoch: undefined,
+      log: (line) => log(`variant ${line}`),
+    });
+    const vScorer = new CachedListScorer(tuned.model).score;
+    variant = {
+      fitted: tuned,
+      evaluation: testCut ? evaluate(testCut, vScorer) : evaluate(trainCut, vScorer, valLists),
+    };
+  }
   const tEval = performance.now();
 
   const onnx = mlpToOnnx(fitted.model);
   const headline = test ?? validation;
   const fingerprint = await fingerprintInteractions(dataset.interactions);
   // Headline: the "next" protocol, each held-out view ranked in its own context, as the edge ranks a request.
-  const metrics: Record<string, number> = {
+  const metricsOf = (headline: Evaluation): Record<string, number> => ({
     ndcg10Model: headline.next.model.ndcg10,
     ndcg10OriginOrder: headline.next.origin.ndcg10,
     ndcg10Popularity: headline.next.popularity.ndcg10,
@@ -168,30 +213,64 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
     ndcg10WindowModel: headline.window.model.ndcg10,
     ndcg10WindowOriginOrder: headline.window.origin.ndcg10,
     users: headline.window.model.count,
-  };
+  });
+  const metrics = metricsOf(headline);
   const resolved = { ...FIT_DEFAULTS, ...fitOpts };
+  const training = (fit: ReturnType<typeof fitRanker>, m: Record<string, number>, hidden: number[]) => ({
+    dataset: dataset.name,
+    fingerprint,
+    seed,
+    epochs: fit.history.length,
+    bestEpoch: fit.bestEpoch,
+    metrics: m,
+    metricsProtocol: `${
+      test
+        ? "test cut: each user's last 20% held out, CF fitted on the rest"
+        : "train cut, validation users only (evaluate=false)"
+    }; one ranking per held-out view in its own context, earlier views removed, that view's title relevant; Window metrics: one ranking per user in the first held-out view's context, all held-out titles relevant`,
+    labels: random ? "random per-user 25% held out" : "temporal",
+    candidates: `${trainCut.generator.name} depth ${stageOpts.depth}`,
+    trainer: `mlp ${FEATURE_COUNT}-${hidden.join("-")}-1 ${resolved.loss} (${resolved.instances} instances)`,
+  });
   const manifest = await buildManifest(onnx, {
     ...(options.version ? { version: options.version } : {}),
     ...(options.createdAt ? { createdAt: options.createdAt } : {}),
-    training: {
-      dataset: dataset.name,
-      fingerprint,
-      seed,
-      epochs: fitted.history.length,
-      bestEpoch: fitted.bestEpoch,
-      metrics,
-      metricsProtocol: `${
-        test
-          ? "test cut: each user's last 20% held out, CF fitted on the rest"
-          : "train cut, validation users only (evaluate=false)"
-      }; one ranking per held-out view in its own context, earlier views removed, that view's title relevant; Window metrics: one ranking per user in the first held-out view's context, all held-out titles relevant`,
-      labels: random ? "random per-user 25% held out" : "temporal",
-      candidates: `${trainCut.generator.name} depth ${stageOpts.depth}`,
-      trainer: `mlp ${FEATURE_COUNT}-${resolved.hidden.join("-")}-1 ${resolved.loss} (${resolved.instances} instances)`,
-    },
+    training: training(fitted, metrics, resolved.hidden),
   });
+  let variantArtifact: TrainResult["variant"] = null;
+  let variantReport: VariantReport | null = null;
+  if (variant) {
+    const vModel = variant.fitted.model;
+    const vHidden = vModel.layers.slice(0, -1).map((d) => d.outSize);
+    const vOnnx = mlpToOnnx(vModel);
+    const vHead = variant.evaluation;
+    const within = (full: number, v: number) => v >= full * (1 - VARIANT_TOLERANCE);
+    const vManifest = await buildManifest(vOnnx, {
+      version: `${manifest.version}-pruned`,
+      ...(options.createdAt ? { createdAt: options.createdAt } : {}),
+      training: { ...training(variant.fitted, metricsOf(vHead), vHidden), prunedFrom: manifest.version },
+    });
+    variantArtifact = { onnx: vOnnx, manifest: vManifest, model: vModel };
+    variantReport = {
+      kind: "pruned",
+      hidden: vHidden,
+      offered:
+        within(headline.next.model.ndcg10, vHead.next.model.ndcg10) &&
+        within(headline.window.model.ndcg10, vHead.window.model.ndcg10),
+      tolerance: VARIANT_TOLERANCE,
+      ndcg10: {
+        full: headline.next.model.ndcg10,
+        variant: vHead.next.model.ndcg10,
+        fullWindow: headline.window.model.ndcg10,
+        variantWindow: vHead.window.model.ndcg10,
+      },
+      macsPerCandidate: { full: macsPerCandidate(fitted.model), variant: macsPerCandidate(vModel) },
+      onnxBytes: { full: onnx.length, variant: vOnnx.length },
+      paramCount: { full: fitted.model.paramCount, variant: vModel.paramCount },
+    };
+  }
   const tEnd = performance.now();
-  const report: TrainReport = {
+  const report: TrainReport & { variant: VariantReport | null } = {
     dataset: dataset.name,
     fingerprint,
     seed,
@@ -223,8 +302,9 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
       evaluate: (tEval - tFit) / 1000,
       total: (tEnd - t0) / 1000,
     },
+    variant: variantReport,
   };
-  return { onnx, manifest, report, model: fitted.model };
+  return { onnx, manifest, report, model: fitted.model, variant: variantArtifact };
 }
 
 /** Only FitOptions keys reach fitRanker: TrainOptions also carries pipeline options it has no use for. */
