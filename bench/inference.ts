@@ -368,7 +368,8 @@ async function main(): Promise<void> {
     const identical = new Set(reference.values()).size === 1;
     if (!identical) throw new Error("scores differ between start-up strategies");
 
-    console.log("\nWarm inference, median ms per call (mlp_layernorm, 16 features)");
+    const shape = `${manifest.version}, ${manifest.inputs.map((i) => i.features.length).join("+")} features`;
+    console.log(`\nWarm inference, median ms per call (${relative(repo, modelPath)}: ${shape})`);
     console.table(
       warm.map((r) => ({
         N: r.n,
