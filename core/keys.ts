@@ -30,9 +30,60 @@ export const keys = {
   activeModelFor(region: string): string {
     return `model:active:${region}`;
   },
-  /** Index of published versions (JSON ModelIndex), written after a version's bytes and manifest. */
+  /**
+   * Legacy index of published versions (JSON ModelIndex), written by model tools before versions were listed
+   * from their own keys. Never written any more (a shared document loses entries under concurrent writers, KV
+   * having no compare-and-swap); `model list` still merges it when present. The edge never reads it.
+   */
   modelIndex: "model:versions",
+  /** Prefix of every model key: list it to find published versions (manifest keys) and pointers. */
+  modelPrefix: "model:",
+  /** Prefix of the per-region pointers. */
+  activeModelPrefix: "model:active:",
 } as const;
+
+/** What a model key is: `model:<v>:onnx`, `model:<v>:manifest`, `model:active[:<region>]`, the legacy index. */
+export type ModelKey =
+  | { kind: "bytes"; version: string }
+  | { kind: "manifest"; version: string }
+  | { kind: "pointer"; region: string | null }
+  | { kind: "index" };
+
+/**
+ * Classifies a key under keys.modelPrefix, or null for anything else. `model:active:<x>` is always a pointer:
+ * "active" is not a publishable version (its keys would collide with the region pointers).
+ */
+export function parseModelKey(name: string): ModelKey | null {
+  if (name === keys.activeModel) return { kind: "pointer", region: null };
+  if (name === keys.modelIndex) return { kind: "index" };
+  if (name.startsWith(keys.activeModelPrefix)) {
+    const region = name.slice(keys.activeModelPrefix.length);
+    return region && !region.includes(":") ? { kind: "pointer", region } : null;
+  }
+  const m = /^model:([^:]+):(onnx|manifest)$/.exec(name);
+  if (!m) return null;
+  return { kind: m[2] === "onnx" ? "bytes" : "manifest", version: m[1] as string };
+}
+
+/** One key of a KV prefix listing, with the metadata it was written with. */
+export interface KvListedKey {
+  name: string;
+  metadata?: unknown;
+}
+
+/**
+ * KV metadata on a version's manifest key, written with it by `model publish`: what `model list` shows, so a
+ * listing needs no read per version. `metrics` is left out (metricsInManifest) when it would not fit KV's
+ * 1,024-byte metadata limit.
+ */
+export interface PublishedVersionMeta {
+  publishedAt: string;
+  sha256: string;
+  sizeBytes: number;
+  source?: string;
+  metrics?: Record<string, number>;
+  metricsInManifest?: true;
+}
 
 /** An earlier activation kept in a pointer, newest first: what rollback returns to. */
 export interface PointerHistoryEntry {
@@ -48,7 +99,7 @@ export interface ActiveModelPointer {
   history?: PointerHistoryEntry[];
 }
 
-/** One published version in keys.modelIndex. */
+/** One published version in keys.modelIndex (legacy) or in a listing. */
 export interface ModelIndexEntry {
   version: string;
   publishedAt: string;
@@ -60,7 +111,7 @@ export interface ModelIndexEntry {
   source?: string;
 }
 
-/** The value under keys.modelIndex. */
+/** The value under keys.modelIndex (legacy; read, never written). */
 export interface ModelIndex {
   versions: ModelIndexEntry[];
 }

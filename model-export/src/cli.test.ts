@@ -175,8 +175,8 @@ describe("import", () => {
       ).toBe(0);
     }
     expect(s.out.filter((l) => l.startsWith("published "))).toEqual([
-      "published torch-mlp-layernorm-1 to memory store (model:torch-mlp-layernorm-1:onnx, model:torch-mlp-layernorm-1:manifest, model:versions)",
-      "published torch-crossnet-context-1 to memory store (model:torch-crossnet-context-1:onnx, model:torch-crossnet-context-1:manifest, model:versions)",
+      "published torch-mlp-layernorm-1 to memory store (model:torch-mlp-layernorm-1:onnx, model:torch-mlp-layernorm-1:manifest)",
+      "published torch-crossnet-context-1 to memory store (model:torch-crossnet-context-1:onnx, model:torch-crossnet-context-1:manifest)",
     ]);
     expect(s.store.json("model:torch-crossnet-context-1:manifest")).toEqual(
       JSON.parse(readFileSync(`${SCHEMAS}crossnet_context.manifest.json`, "utf8")),

@@ -524,7 +524,10 @@ const COMMANDS: Record<string, Command> = {
     usage: `usage: npm run model -- publish <dir> | --model <file.onnx> --manifest <manifest.json>
          [--local [--persist-to DIR] | --remote [--env NAME]] [--max-bytes N] [--max-ms MS]
 ${TARGET_HELP}
-  Validation always runs first. Publishing never changes what serves: run \`activate\` for that.`,
+  Validation always runs first. Writes the version's own keys only, bytes then manifest (the manifest carries
+  the listing metadata and is the commit point); no shared index, so engineers publishing different versions
+  at once cannot lose each other's. An interrupted publish is invisible; run it again to complete it.
+  Publishing never changes what serves: run \`activate\` for that.`,
     options: {
       model: { type: "string" },
       manifest: { type: "string" },
@@ -547,7 +550,9 @@ ${TARGET_HELP}
     usage: `usage: npm run model -- activate <version> [--region R] [--local [--persist-to DIR] | --remote [--env NAME]]
   --region R   only requests from region R (model:active:R); default: the global pointer model:active
 ${TARGET_HELP}
-  The previous version is kept in the pointer's history, so \`rollback\` is one write.`,
+  The version is checked by reading its own keys (manifest, bytes against its sha256), so a version
+  published a moment ago can be activated even before \`list\` shows it. One write: the pointer; the
+  previous version is kept in the pointer's history, so \`rollback\` is one write too.`,
     options: { region: { type: "string" }, ...TARGET_OPTIONS },
     positionals: true,
     async run(v, positionals, io) {
@@ -582,7 +587,11 @@ ${TARGET_HELP}`,
   list: {
     summary: "published versions, their metrics, and which is active where",
     usage: `usage: npm run model -- list [--json] [--local [--persist-to DIR] | --remote [--env NAME]]
-${TARGET_HELP}`,
+${TARGET_HELP}
+  Lists the model:* keys: every model:<v>:manifest is a version, every model:active:<region> a region
+  pointer; an index model:versions left by earlier tools is merged. KV listings are eventually consistent:
+  on a real account a version or region written in the last ~60 s may not show yet (activate does not
+  depend on the listing).`,
     options: { json: { type: "boolean" }, ...TARGET_OPTIONS },
     async run(v, _p, io) {
       const listing = await withStore(v, io, (store) => listVersions(store));

@@ -1,11 +1,19 @@
 // Model versions in KV: immutable publish, per-region or global activation with history, instant rollback, listing.
 // Pure (core imports only) so the CLI and the workerd tests run the very same steps against a store.
+//
+// No shared mutable document: a version is its own two immutable keys (bytes, then manifest; the manifest is the
+// commit point), a pointer is one key. `list` finds versions and regions by listing the `model:` prefix, so two
+// engineers publishing at once cannot overwrite each other's entry (KV has no compare-and-swap). KV listings are
+// eventually consistent (up to ~60 s on a real account); activate reads the version's keys directly instead.
 import {
   type ActiveModelPointer,
+  type KvListedKey,
   keys,
   type ModelIndex,
   type ModelIndexEntry,
   type PointerHistoryEntry,
+  type PublishedVersionMeta,
+  parseModelKey,
 } from "../../core/keys.js";
 import { type ModelManifest, ModelManifestSchema, sha256Hex } from "../../core/manifest.js";
 
@@ -13,19 +21,30 @@ import { type ModelManifest, ModelManifestSchema, sha256Hex } from "../../core/m
 export const POINTER_HISTORY = 20;
 /** Region ids as edge-config spells them. */
 export const REGION_PATTERN = /^[a-z0-9][a-z0-9-]{0,31}$/;
+/** Versions that cannot be published: `model:active:<x>` keys are region pointers. */
+export const RESERVED_VERSIONS: readonly string[] = ["active"];
+/** Workers KV's limit on a key's metadata, serialised. */
+export const KV_METADATA_MAX_BYTES = 1024;
 
-/** One KV write. `kind` is a label for summaries only. */
+/** One KV write. `kind` is a label for summaries only; `metadata` is KV key metadata (returned by list). */
 export interface StoreEntry {
   key: string;
   value: Uint8Array | string;
   kind: string;
+  metadata?: Record<string, unknown>;
 }
 
-/** What the lifecycle needs from a KV namespace; origin/src/kv-store.ts's KvStore fits it. */
+/** What the lifecycle needs from a KV namespace; origin/src/kv-store.ts's stores fit it. */
 export interface ModelStore {
   readonly description: string;
   get(key: string): Promise<Uint8Array | null>;
   putAll(entries: readonly StoreEntry[]): Promise<void>;
+  /**
+   * Every key starting with `prefix`, in KV order (UTF-8 byte order), with its metadata: KV list semantics, all
+   * cursor pages followed. Eventually consistent on a real account: a key written in the last ~60 s may be
+   * missing, a deleted one may still show.
+   */
+  list(prefix: string): Promise<KvListedKey[]>;
 }
 
 /** A refusal that leaves KV as it was: a bad request rather than a failure of the store. */
@@ -46,10 +65,16 @@ async function readJson<T>(store: ModelStore, key: string): Promise<T | null> {
   }
 }
 
-/** The published-version index (empty when nothing was published with these tools yet). */
+/**
+ * The legacy index `model:versions` written by earlier tools (empty when absent). Read for backward
+ * compatibility only: it adds publish times and regions of versions published before listing by prefix.
+ */
 export async function readIndex(store: ModelStore): Promise<ModelIndex & { regions: string[] }> {
   const raw = await readJson<Partial<ModelIndex & { regions: string[] }>>(store, keys.modelIndex);
-  return { versions: Array.isArray(raw?.versions) ? raw.versions : [], regions: raw?.regions ?? [] };
+  return {
+    versions: Array.isArray(raw?.versions) ? raw.versions : [],
+    regions: Array.isArray(raw?.regions) ? raw.regions : [],
+  };
 }
 
 /** The pointer a scope reads: the region's own when `region` is given, else the global one. */
@@ -85,10 +110,35 @@ export interface PublishOutcome {
   resumed: string[];
 }
 
+function reservedProblem(version: string): string | null {
+  return RESERVED_VERSIONS.includes(version)
+    ? `version "${version}" is reserved (model:${version}:<x> keys are the region pointers); publish under another --version`
+    : null;
+}
+
+/** The KV metadata written with a version's manifest key: what `list` shows without reading the manifest. */
+export function versionMeta(manifest: ModelManifest, publishedAt: Date, source?: string): PublishedVersionMeta {
+  const base: PublishedVersionMeta = {
+    publishedAt: publishedAt.toISOString(),
+    sha256: manifest.sha256,
+    sizeBytes: manifest.sizeBytes,
+    ...(source ? { source } : {}),
+  };
+  const metrics = numericMetrics(manifest);
+  if (!metrics) return base;
+  const full = { ...base, metrics };
+  return utf8.encode(JSON.stringify(full)).length <= KV_METADATA_MAX_BYTES
+    ? full
+    : { ...base, metricsInManifest: true };
+}
+
 /**
- * Publishes one version: ONNX bytes, then manifest, then the index entry that makes it visible to `activate`
- * and `list`. Refuses a version the index already lists, or whose keys hold other bytes: versions are
- * immutable. Never touches an activation pointer. The caller validates the artifact first.
+ * Publishes one version: ONNX bytes, then the manifest (with the version's listing metadata), each under the
+ * version's own keys. The manifest key is the commit point: once it exists the version is published, listed and
+ * activatable; before, an interrupted publish is invisible and publishing again resumes it. Nothing shared is
+ * read-modified-written, so concurrent publishes of different versions cannot lose each other. Refuses a version
+ * whose manifest exists, or whose bytes key holds other bytes: versions are immutable. Never touches an
+ * activation pointer. The caller validates the artifact first.
  */
 export async function publishVersion(
   store: ModelStore,
@@ -99,55 +149,44 @@ export async function publishVersion(
   const v = manifest.version;
   const parsed = ModelManifestSchema.safeParse(manifest);
   if (!parsed.success) throw new LifecycleError(`manifest for ${v} does not match the manifest schema`);
+  const reserved = reservedProblem(v);
+  if (reserved) throw new LifecycleError(`model ${v}: ${reserved}`);
   const sha = await sha256Hex(bytes);
   if (sha !== manifest.sha256 || bytes.length !== manifest.sizeBytes) {
     throw new LifecycleError(
       `model ${v}: bytes (${bytes.length} bytes, sha256 ${sha}) do not match the manifest (${manifest.sizeBytes} bytes, sha256 ${manifest.sha256})`,
     );
   }
-  const index = await readIndex(store);
-  const listed = index.versions.find((e) => e.version === v);
-  if (listed) {
+  const published = await readJson<Partial<ModelManifest>>(store, keys.modelManifest(v));
+  if (published) {
     throw new LifecycleError(
-      `model ${v} is already published (sha256 ${listed.sha256.slice(0, 12)}..., ${listed.publishedAt}); versions are immutable, publish under a new --version`,
+      `model ${v} is already published (sha256 ${String(published.sha256).slice(0, 12)}..., created ${published.createdAt}); versions are immutable, publish under a new --version`,
     );
   }
-  const entries: StoreEntry[] = [
-    { key: keys.modelBytes(v), value: bytes, kind: "model:onnx" },
-    { key: keys.modelManifest(v), value: JSON.stringify(manifest), kind: "model:manifest" },
-  ];
-  const toWrite: StoreEntry[] = [];
   const resumed: string[] = [];
-  for (const e of entries) {
-    const existing = await store.get(e.key);
-    const mine = typeof e.value === "string" ? utf8.encode(e.value) : e.value;
-    if (existing === null) toWrite.push(e);
-    else if (sameBytes(existing, mine)) resumed.push(e.key);
-    else {
-      throw new LifecycleError(
-        `${e.key} already holds different bytes (${existing.length} stored, ${mine.length} new); versions are immutable, publish under a new --version`,
-      );
-    }
+  const written: string[] = [];
+  const existing = await store.get(keys.modelBytes(v));
+  if (existing !== null && !sameBytes(existing, bytes)) {
+    throw new LifecycleError(
+      `${keys.modelBytes(v)} already holds different bytes (${existing.length} stored, ${bytes.length} new); versions are immutable, publish under a new --version`,
+    );
   }
-  // Bytes before manifest before index: a reader that finds a later key always finds the earlier ones.
-  for (const e of toWrite) await store.putAll([e]);
-  const metrics = numericMetrics(manifest);
-  const entry: ModelIndexEntry = {
-    version: v,
-    publishedAt: (opts.now ?? new Date()).toISOString(),
-    sha256: manifest.sha256,
-    sizeBytes: manifest.sizeBytes,
-    ...(metrics ? { metrics } : {}),
-    ...(opts.source ? { source: opts.source } : {}),
-  };
+  // Bytes before manifest: a reader that finds the manifest always finds the bytes.
+  if (existing === null) {
+    await store.putAll([{ key: keys.modelBytes(v), value: bytes, kind: "model:onnx" }]);
+    written.push(keys.modelBytes(v));
+  } else resumed.push(keys.modelBytes(v));
+  const meta = versionMeta(manifest, opts.now ?? new Date(), opts.source);
   await store.putAll([
     {
-      key: keys.modelIndex,
-      value: JSON.stringify({ ...index, versions: [...index.versions, entry] }),
-      kind: "model:versions",
+      key: keys.modelManifest(v),
+      value: JSON.stringify(manifest),
+      kind: "model:manifest",
+      metadata: meta as unknown as Record<string, unknown>,
     },
   ]);
-  return { version: v, written: [...toWrite.map((e) => e.key), keys.modelIndex], resumed };
+  written.push(keys.modelManifest(v));
+  return { version: v, written, resumed };
 }
 
 export interface PointerChange {
@@ -158,9 +197,27 @@ export interface PointerChange {
   changed: boolean;
 }
 
+/** Names of published versions, for error hints: listed manifest keys plus the legacy index (best effort). */
+async function publishedNames(store: ModelStore): Promise<string[]> {
+  try {
+    const names = new Set<string>();
+    let index = false;
+    for (const k of await store.list(keys.modelPrefix)) {
+      const p = parseModelKey(k.name);
+      if (p?.kind === "manifest") names.add(p.version);
+      if (p?.kind === "index") index = true;
+    }
+    if (index) for (const e of (await readIndex(store)).versions) names.add(e.version);
+    return [...names].sort();
+  } catch {
+    return [];
+  }
+}
+
 /**
  * Points the global pointer, or one region's, at a published version; the previous activation goes onto the
- * pointer's history so rollback needs no lookup. One KV write per call (plus the index when a region is new).
+ * pointer's history so rollback needs no lookup. The version is checked by reading its own keys (not a listing,
+ * which may lag): its manifest must parse and its bytes must match the manifest's size and sha256. One KV write.
  */
 export async function activateVersion(
   store: ModelStore,
@@ -168,15 +225,26 @@ export async function activateVersion(
   opts: { region?: string; now?: Date } = {},
 ): Promise<PointerChange> {
   const key = pointerKey(opts.region);
-  const index = await readIndex(store);
-  if (!index.versions.some((e) => e.version === version)) {
-    const known = index.versions.map((e) => e.version);
+  const manifestRaw = reservedProblem(version) ? null : await readJson<unknown>(store, keys.modelManifest(version));
+  if (manifestRaw === null) {
+    const known = await publishedNames(store);
     throw new LifecycleError(
       `model ${version} is not published in ${store.description}${known.length ? ` (published: ${known.join(", ")})` : " (nothing is published)"}`,
     );
   }
-  if ((await store.get(keys.modelManifest(version))) === null || (await store.get(keys.modelBytes(version))) === null) {
-    throw new LifecycleError(`model ${version} is listed but its bytes or manifest are missing; publish it again`);
+  const manifest = ModelManifestSchema.safeParse(manifestRaw);
+  if (!manifest.success) {
+    throw new LifecycleError(`${keys.modelManifest(version)} in ${store.description} is not a valid manifest`);
+  }
+  const bytes = await store.get(keys.modelBytes(version));
+  if (bytes === null) {
+    throw new LifecycleError(`model ${version} has a manifest but its bytes are missing; publish it again`);
+  }
+  const sha = await sha256Hex(bytes);
+  if (sha !== manifest.data.sha256 || bytes.length !== manifest.data.sizeBytes) {
+    throw new LifecycleError(
+      `model ${version}: stored bytes (${bytes.length} bytes, sha256 ${sha}) do not match its manifest (${manifest.data.sizeBytes} bytes, sha256 ${manifest.data.sha256}); not activated`,
+    );
   }
   const old = await readPointer(store, opts.region);
   if (old?.version === version) return { key, from: version, to: version, changed: false };
@@ -185,15 +253,6 @@ export async function activateVersion(
     : [];
   const pointer: ActiveModelPointer = { version, activatedAt: (opts.now ?? new Date()).toISOString(), history };
   await store.putAll([{ key, value: JSON.stringify(pointer), kind: "model:active" }]);
-  if (opts.region && !index.regions.includes(opts.region)) {
-    await store.putAll([
-      {
-        key: keys.modelIndex,
-        value: JSON.stringify({ ...index, regions: [...index.regions, opts.region].sort() }),
-        kind: "model:versions",
-      },
-    ]);
-  }
   return { key, from: old?.version ?? null, to: version, changed: true };
 }
 
@@ -221,7 +280,9 @@ export async function rollbackPointer(
   return { key, from: old.version, to: previous.version, changed: true };
 }
 
-export interface ListedVersion extends ModelIndexEntry {
+export interface ListedVersion extends Omit<ModelIndexEntry, "publishedAt"> {
+  /** Null for a version written without publish metadata (e.g. by the origin publisher or by hand). */
+  publishedAt: string | null;
   /** "global" and/or region ids whose pointer names this version. */
   activeIn: string[];
 }
@@ -232,16 +293,101 @@ export interface Listing {
   regions: Record<string, ActiveModelPointer>;
 }
 
-/** Every published version with its metrics and where it is active. */
+function metaOf(raw: unknown): PublishedVersionMeta | null {
+  if (!raw || typeof raw !== "object") return null;
+  const m = raw as Partial<PublishedVersionMeta>;
+  if (typeof m.publishedAt !== "string" || typeof m.sha256 !== "string" || typeof m.sizeBytes !== "number") {
+    return null;
+  }
+  return m as PublishedVersionMeta;
+}
+
+async function manifestOf(store: ModelStore, version: string): Promise<ModelManifest | null> {
+  const raw = await readJson<unknown>(store, keys.modelManifest(version));
+  if (raw === null) return null;
+  const parsed = ModelManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new LifecycleError(`${keys.modelManifest(version)} in ${store.description} is not a valid manifest`);
+  }
+  return parsed.data;
+}
+
+function fromManifest(m: ModelManifest, publishedAt: string | null): Omit<ListedVersion, "activeIn"> {
+  const metrics = numericMetrics(m);
+  const source = (m.training as { source?: unknown } | undefined)?.source;
+  return {
+    version: m.version,
+    publishedAt,
+    sha256: m.sha256,
+    sizeBytes: m.sizeBytes,
+    ...(metrics ? { metrics } : {}),
+    ...(typeof source === "string" ? { source } : {}),
+  };
+}
+
+/**
+ * Every published version with its metrics and where it is active, from one listing of the `model:` prefix:
+ * manifest keys are the versions (their KV metadata the listing row; versions without it, e.g. written by the
+ * origin publisher, are read), `model:active:<region>` keys the regions. A legacy `model:versions` index is
+ * merged when present. Eventually consistent: a version or region written in the last ~60 s may be missing.
+ */
 export async function listVersions(store: ModelStore): Promise<Listing> {
-  const index = await readIndex(store);
+  const listed = await store.list(keys.modelPrefix);
+  const manifests = new Map<string, unknown>();
+  const regionIds = new Set<string>();
+  let hasIndex = false;
+  for (const k of listed) {
+    const p = parseModelKey(k.name);
+    if (p?.kind === "manifest" && !RESERVED_VERSIONS.includes(p.version)) manifests.set(p.version, k.metadata);
+    else if (p?.kind === "pointer" && p.region !== null && REGION_PATTERN.test(p.region)) regionIds.add(p.region);
+    else if (p?.kind === "index") hasIndex = true;
+  }
+  const legacy = hasIndex ? await readIndex(store) : { versions: [], regions: [] };
+  const legacyByVersion = new Map(legacy.versions.map((e) => [e.version, e]));
+  for (const r of legacy.regions) if (REGION_PATTERN.test(r)) regionIds.add(r);
+
+  const entries: Omit<ListedVersion, "activeIn">[] = [];
+  for (const [version, raw] of manifests) {
+    const meta = metaOf(raw);
+    if (meta) {
+      const full = meta.metricsInManifest ? await manifestOf(store, version) : null;
+      const metrics = full ? numericMetrics(full) : meta.metrics;
+      entries.push({
+        version,
+        publishedAt: meta.publishedAt,
+        sha256: meta.sha256,
+        sizeBytes: meta.sizeBytes,
+        ...(metrics ? { metrics } : {}),
+        ...(typeof meta.source === "string" ? { source: meta.source } : {}),
+      });
+      continue;
+    }
+    const old = legacyByVersion.get(version);
+    if (old) {
+      entries.push({ ...old });
+      continue;
+    }
+    const m = await manifestOf(store, version);
+    if (m) entries.push(fromManifest(m, null));
+  }
+  // A legacy entry whose manifest key the listing does not show yet: trust the manifest key itself.
+  for (const old of legacy.versions) {
+    if (manifests.has(old.version)) continue;
+    if ((await store.get(keys.modelManifest(old.version))) !== null) entries.push({ ...old });
+  }
+  entries.sort(
+    (a, b) =>
+      (a.publishedAt ?? "").localeCompare(b.publishedAt ?? "") ||
+      (a.version < b.version ? -1 : a.version > b.version ? 1 : 0),
+  );
+
   const global = await readPointer(store);
   const regions: Record<string, ActiveModelPointer> = {};
-  for (const r of index.regions) {
+  for (const r of [...regionIds].sort()) {
     const p = await readPointer(store, r);
     if (p) regions[r] = p;
   }
-  const versions = index.versions.map((e) => ({
+  const versions = entries.map((e) => ({
     ...e,
     activeIn: [
       ...(global?.version === e.version ? ["global"] : []),
@@ -263,7 +409,7 @@ export function formatListing(l: Listing): string {
   ];
   for (const e of l.versions) {
     lines.push(
-      `${e.version.padEnd(32)} ${e.publishedAt.padEnd(24)} ${String(e.sizeBytes).padStart(8)} ${metric(e, "ndcg10Model").padStart(8)} ${metric(e, "ndcg10OriginOrder").padStart(8)}  ${e.activeIn.join(", ") || "-"}`,
+      `${e.version.padEnd(32)} ${(e.publishedAt ?? "-").padEnd(24)} ${String(e.sizeBytes).padStart(8)} ${metric(e, "ndcg10Model").padStart(8)} ${metric(e, "ndcg10OriginOrder").padStart(8)}  ${e.activeIn.join(", ") || "-"}`,
     );
   }
   return lines.join("\n");

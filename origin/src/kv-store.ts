@@ -5,6 +5,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { KvListedKey } from "../../core/keys.js";
 import { type BulkItem, chunkBulk, type KvEntry, toBulkItem } from "./kv-entries.js";
 
 /** The repository root: wrangler.toml lives here, and local state under .wrangler/state. */
@@ -27,12 +28,22 @@ export interface KvStore {
   close(): Promise<void>;
 }
 
+/** A write that may carry KV key metadata (at most 1,024 bytes serialised; returned by list). */
+export type KvWrite = Omit<KvEntry, "kind"> & { kind: string; metadata?: Record<string, unknown> | undefined };
+
+/** The stores openStore returns: writes with metadata, and prefix listing (what the model lifecycle needs). */
+export interface ListingKvStore extends KvStore {
+  putAll(entries: readonly KvWrite[]): Promise<void>;
+  /** Every key with `prefix` and its metadata, all pages (KV list: eventually consistent, up to ~60 s remote). */
+  list(prefix: string): Promise<KvListedKey[]>;
+}
+
 /**
  * Local KV through wrangler's getPlatformProxy, on the same state `wrangler dev` and `wrangler kv --local` use.
  * Not `wrangler kv bulk put --local`: in wrangler 4.86 its local path decodes base64 values to a UTF-8 string
  * before storing, which corrupts every binary value (candidate lists, ONNX bytes). Its remote path is fine.
  */
-export async function openLocalStore(target: KvTarget): Promise<KvStore> {
+export async function openLocalStore(target: KvTarget): Promise<ListingKvStore> {
   const { getPlatformProxy } = await import("wrangler");
   const proxy = await getPlatformProxy<{ KV: KVNamespaceLike }>({
     configPath: join(REPO_ROOT, "wrangler.toml"),
@@ -54,11 +65,21 @@ export async function openLocalStore(target: KvTarget): Promise<KvStore> {
       let next = 0;
       const worker = async () => {
         while (next < entries.length) {
-          const e = entries[next++] as KvEntry;
-          await kv.put(e.key, e.value);
+          const e = entries[next++] as KvWrite;
+          await kv.put(e.key, e.value, e.metadata ? { metadata: e.metadata } : undefined);
         }
       };
       await Promise.all(Array.from({ length: 8 }, worker));
+    },
+    async list(prefix) {
+      const out: KvListedKey[] = [];
+      for (let cursor: string | undefined; ; ) {
+        const page = await kv.list({ prefix, ...(cursor ? { cursor } : {}) });
+        for (const k of page.keys)
+          out.push(k.metadata == null ? { name: k.name } : { name: k.name, metadata: k.metadata });
+        if (page.list_complete) return out;
+        cursor = page.cursor;
+      }
     },
     close: () => proxy.dispose(),
   };
@@ -67,7 +88,11 @@ export async function openLocalStore(target: KvTarget): Promise<KvStore> {
 /** The slice of the Workers KV API the local store uses. */
 interface KVNamespaceLike {
   get(key: string, type: "arrayBuffer"): Promise<ArrayBuffer | null>;
-  put(key: string, value: string | Uint8Array): Promise<void>;
+  put(key: string, value: string | Uint8Array, options?: { metadata?: unknown }): Promise<void>;
+  list(options: {
+    prefix?: string;
+    cursor?: string;
+  }): Promise<{ keys: { name: string; metadata?: unknown }[]; list_complete: boolean; cursor?: string }>;
 }
 
 /** Runs wrangler with arguments and returns stdout; throws with wrangler's last output lines on failure. */
@@ -98,9 +123,10 @@ export const runWrangler: WranglerRunner = (args) => {
 
 /**
  * The remote namespace through the wrangler CLI: `wrangler kv bulk put <file> --binding KV --remote` with
- * files of at most 10,000 entries (binary values base64), removed after use.
+ * files of at most 10,000 entries (binary values base64, metadata as given), removed after use; listing with
+ * `wrangler kv key list --prefix`, which follows the API's cursor pages itself.
  */
-export function remoteStore(target: KvTarget, run: WranglerRunner = runWrangler): KvStore {
+export function remoteStore(target: KvTarget, run: WranglerRunner = runWrangler): ListingKvStore {
   // wrangler.toml gives KV both an id and a preview id; name the production one explicitly.
   const common = ["--binding", "KV", "--remote", "--preview", "false", ...(target.env ? ["--env", target.env] : [])];
   return {
@@ -114,7 +140,9 @@ export function remoteStore(target: KvTarget, run: WranglerRunner = runWrangler)
       return new Uint8Array(run(["kv", "key", "get", key, ...common]));
     },
     async putAll(entries) {
-      const chunks: BulkItem[][] = chunkBulk(entries.map(toBulkItem));
+      const chunks: BulkItem[][] = chunkBulk(
+        entries.map((e) => ({ ...toBulkItem(e as KvEntry), ...(e.metadata ? { metadata: e.metadata } : {}) })),
+      );
       const dir = mkdtempSync(join(tmpdir(), "frontrow-publish-"));
       try {
         chunks.forEach((chunk, i) => {
@@ -127,12 +155,19 @@ export function remoteStore(target: KvTarget, run: WranglerRunner = runWrangler)
         rmSync(dir, { recursive: true, force: true });
       }
     },
+    async list(prefix) {
+      const listed = JSON.parse(run(["kv", "key", "list", "--prefix", prefix, ...common]).toString("utf8")) as {
+        name: string;
+        metadata?: unknown;
+      }[];
+      return listed.map((k) => (k.metadata == null ? { name: k.name } : { name: k.name, metadata: k.metadata }));
+    },
     close: async () => {},
   };
 }
 
 /** Opens the store a target names. */
-export async function openStore(target: KvTarget): Promise<KvStore> {
+export async function openStore(target: KvTarget): Promise<ListingKvStore> {
   if (target.mode === "remote" && target.persistTo) throw new Error("--persist-to applies to local KV only");
   return target.mode === "local" ? openLocalStore(target) : remoteStore(target);
 }

@@ -7,7 +7,13 @@ import type { ModelManifest } from "../../core/manifest.js";
 import type { Ranker } from "../../core/ranker.js";
 import crossnetManifest from "../../model-export/fixtures/byom/crossnet_context.manifest.json";
 import mlpManifest from "../../model-export/fixtures/byom/mlp_layernorm.manifest.json";
-import { activateVersion, type ModelStore, publishVersion, rollbackPointer } from "../../model-export/src/lifecycle.js";
+import {
+  activateVersion,
+  listVersions,
+  type ModelStore,
+  publishVersion,
+  rollbackPointer,
+} from "../../model-export/src/lifecycle.js";
 import type { RecommendationsResponse } from "../src/routes/recommendations.js";
 import { ModelRegistry } from "../src/serving/models.js";
 import crossnetBytes from "./fixtures/onnx/crossnet_context.onnx";
@@ -22,7 +28,18 @@ const store: ModelStore = {
     return v === null ? null : new Uint8Array(v);
   },
   async putAll(entries) {
-    for (const e of entries) await env.KV.put(e.key, e.value);
+    for (const e of entries) await env.KV.put(e.key, e.value, e.metadata ? { metadata: e.metadata } : {});
+  },
+  async list(prefix) {
+    const out: { name: string; metadata?: unknown }[] = [];
+    // A small page size, so the cursor loop runs as it does on a namespace with many versions.
+    for (let cursor: string | undefined; ; ) {
+      const page = await env.KV.list({ prefix, limit: 2, ...(cursor ? { cursor } : {}) });
+      for (const k of page.keys)
+        out.push(k.metadata == null ? { name: k.name } : { name: k.name, metadata: k.metadata });
+      if (page.list_complete) return out;
+      cursor = page.cursor;
+    }
   },
 };
 
@@ -88,6 +105,27 @@ describe("per-region activation", () => {
     await activateVersion(store, "g-2");
     await refresh(h);
     expect((await row(h, "4", EU_EVENING)).model.version).toBe("g-2");
+  });
+});
+
+describe("listing from the versions' own keys", () => {
+  it("lists versions (metadata read back from KV), regions and pointers across list pages", async () => {
+    const at = new Date("2026-11-25T12:00:00Z");
+    for (const v of ["l-1", "l-2", "l-3"]) {
+      const m = variant(v);
+      await publishVersion(store, m.onnx, m.manifest, { now: at, source: "trained" });
+    }
+    await activateVersion(store, "l-1");
+    await activateVersion(store, "l-3", { region: "us-east" });
+    const l = await listVersions(store);
+    expect(l.versions.map((v) => [v.version, v.publishedAt, v.source, v.activeIn])).toEqual([
+      ["l-1", "2026-11-25T12:00:00.000Z", "trained", ["global"]],
+      ["l-2", "2026-11-25T12:00:00.000Z", "trained", []],
+      ["l-3", "2026-11-25T12:00:00.000Z", "trained", ["us-east"]],
+    ]);
+    expect(l.versions[0]?.sha256).toBe(trainedModel().manifest.sha256);
+    expect(Object.keys(l.regions)).toEqual(["us-east"]);
+    expect(await env.KV.get("model:versions")).toBeNull();
   });
 });
 
