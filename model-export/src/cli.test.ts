@@ -31,7 +31,17 @@ const FIXED = ["--created-at", "2026-11-25T00:00:00Z"];
 
 describe("help and usage errors", () => {
   it("every command answers --help with its usage and exit 0", async () => {
-    for (const cmd of ["train", "export", "validate", "publish", "activate", "rollback", "list", "import"]) {
+    for (const cmd of [
+      "train",
+      "evaluate",
+      "export",
+      "validate",
+      "publish",
+      "activate",
+      "rollback",
+      "list",
+      "import",
+    ]) {
       const s = session();
       expect(await s.run(cmd, "--help")).toBe(0);
       expect(s.out.join("\n")).toMatch(new RegExp(`^usage: npm run model -- ${cmd}`));
@@ -206,6 +216,83 @@ describe("import", () => {
     expect(s.err[0]).toMatch(new RegExp(`^error: ${join(dir, "m.onnx")}: not an ONNX model`));
     expect(s.store.writes).toEqual([]);
   });
+});
+
+describe("evaluate a given model", () => {
+  const WORLD = ["--users", "80", "--items", "120"];
+  const crossnet = [
+    "--model",
+    `${FIXTURES}crossnet_context.onnx`,
+    "--schema",
+    `${SCHEMAS}crossnet_context.schema.json`,
+  ];
+
+  it("scores an imported model (item input + broadcast context) and says the result is not clean", async () => {
+    const out = join(tmp(), "eval");
+    const s = session();
+    expect(await s.run("evaluate", ...crossnet, ...WORLD, "--protocol", "random", "--out", out)).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, "evaluation.json"), "utf8"));
+    expect(report.model).toMatchObject({ version: "torch-crossnet-context-1", kind: "imported", fallbacks: 0 });
+    expect(report.model.caveat).toMatch(/^not a clean protocol result: this model was not trained on each protocol/);
+    expect(report.results.map((r: { protocol: string }) => r.protocol)).toEqual(["random"]);
+    expect(s.out).toContain(`model torch-crossnet-context-1 as given: ${report.model.caveat}`);
+    expect(readFileSync(join(out, "evaluation.html"), "utf8")).toContain(
+      "<b>Model as given: torch-crossnet-context-1</b>",
+    );
+
+    // The same model from an artifact directory (what import --out writes): the same numbers.
+    const dir = join(tmp(), "artifact");
+    expect(await s.run("import", ...crossnet, "--out", dir, "--dry-run", ...FIXED)).toBe(0);
+    const out2 = join(tmp(), "eval2");
+    expect(await s.run("evaluate", "--model-dir", dir, ...WORLD, "--protocol", "random", "--out", out2)).toBe(0);
+    const again = JSON.parse(readFileSync(join(out2, "evaluation.json"), "utf8"));
+    expect(again.model).toMatchObject({
+      kind: "artifact",
+      files: [join(dir, "model.onnx"), join(dir, "manifest.json")],
+    });
+    expect(again.results[0].evaluation).toEqual(report.results[0].evaluation);
+    expect(s.store.writes).toEqual([]);
+  }, 60_000);
+
+  it("bad input: the errors import and validate give, exit 2, nothing written", async () => {
+    const dir = tmp();
+    const out = join(dir, "eval");
+    writeFileSync(join(dir, "m.onnx"), "PK\u0003\u0004 definitely a zip");
+    const s = session();
+    const evaluate = (...args: string[]) => s.run("evaluate", ...args, ...WORLD, "--out", out);
+    expect(await evaluate("--model", join(dir, "m.onnx"), "--schema", `${SCHEMAS}mlp_layernorm.schema.json`)).toBe(2);
+    expect(s.err.at(-1)).toMatch(new RegExp(`^error: ${join(dir, "m.onnx")}: not an ONNX model`));
+    expect(
+      await evaluate("--model", `${FIXTURES}crossnet_context.onnx`, "--schema", `${SCHEMAS}mlp_layernorm.schema.json`),
+    ).toBe(2);
+    expect(s.err.at(-1)).toContain(
+      `error: ${SCHEMAS}mlp_layernorm.schema.json field "inputs.0": input "features" is not a graph input of`,
+    );
+    // A model validate refuses (NaN scores) is refused here too.
+    const nanSchema = join(dir, "nan.schema.json");
+    writeFileSync(
+      nanSchema,
+      JSON.stringify({
+        version: "nan-1",
+        output: "score",
+        inputs: [{ name: "features", features: ["cf_score", "cf_rank", "popularity", "title_age"] }],
+      }),
+    );
+    expect(await evaluate("--model", `${FIXTURES}nan_score.onnx`, "--schema", nanSchema)).toBe(2);
+    expect(s.err.at(-1)?.split("\n").slice(0, 2)).toEqual([
+      "error: model nan-1: INVALID (10 problems)",
+      `  problem: ${FIXTURES}nan_score.onnx: score 0 of 50 is NaN on golden tv (onnxruntime-node)`,
+    ]);
+    expect(await evaluate("--model-dir", join(dir, "missing"))).toBe(2);
+    expect(s.err.at(-1)).toBe(`error: ${join(dir, "missing", "model.onnx")}: cannot read file (ENOENT)`);
+    expect(await evaluate("--model", `${FIXTURES}crossnet_context.onnx`)).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --model and --schema go together \(or give --model-dir\)/);
+    expect(await evaluate(...crossnet, "--model-dir", dir)).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: give --model-dir, or --model with --schema, not both/);
+    expect(await evaluate(...crossnet, "--epochs", "2")).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --epochs applies to re-rankers evaluate trains/);
+    expect(existsSync(out)).toBe(false);
+  }, 60_000);
 });
 
 describe("validate and publish refuse bad artifacts", () => {

@@ -15,7 +15,7 @@ import type { KvTarget } from "../../origin/src/kv-store.js";
 import { DEFAULT_SYNTHETIC_SEED } from "../../origin/src/load.js";
 import { loadMovieLens } from "../../origin/src/movielens.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
-import { ImportError, importManifest, parseImportSchema } from "./byom.js";
+import { evaluateGivenModel, ImportError, importManifest, parseImportSchema } from "./byom.js";
 import { formatEvaluation } from "./evaluate.js";
 import type { EpochLog } from "./fit.js";
 import { type TrainOptions, trainModel, type VariantReport } from "./index.js";
@@ -386,14 +386,21 @@ const COMMANDS: Record<string, Command> = {
   },
 
   evaluate: {
-    summary: "NDCG@10, Recall@10, HitRate@10, MRR for popularity, origin order and origin + re-ranker; JSON + HTML",
+    summary: "NDCG@10, Recall@10, HitRate@10, MRR: popularity, origin order, origin + re-ranker or a given model",
     usage: `usage: npm run model -- evaluate [--data <movielens dir>] [--protocol temporal|random|both] [--seed N]
          [--data-seed N] [--epochs N] [--users N] [--items N] [--out DIR]
+         [--model <file.onnx> --schema <schema.json> | --model-dir <dir>] [--max-bytes N] [--max-ms MS]
   temporal  each user's latest 20% held out; the origin and the re-ranker are fitted on what came before
   random    per user a random 25% held out, all held-out titles relevant: the protocol of the public
             MovieLens 100k table (see the notes on quality anchors), so numbers are comparable with it
   Each protocol trains its own re-ranker on its visible part only. Writes DIR/evaluation.json and
-  DIR/evaluation.html (a chart readable at a glance); default DIR model-export/out/eval.`,
+  DIR/evaluation.html (a chart readable at a glance); default DIR model-export/out/eval.
+  --model F --schema S   score a model trained elsewhere instead (the schema as for \`import\`)
+  --model-dir DIR        score a model-export artifact instead (DIR/model.onnx + DIR/manifest.json)
+    The model is validated as \`import\`/\`validate\` do (exit 2 and nothing written when it fails), then run in
+    onnxruntime-node on each protocol's held-out lists with the worker's feature code and input mapping
+    (broadcast inputs one context row). Nothing is trained (--epochs does not apply), and the report says
+    the result is not clean: the model may have been trained on interactions held out here.`,
     options: {
       data: { type: "string" },
       protocol: { type: "string" },
@@ -403,6 +410,11 @@ const COMMANDS: Record<string, Command> = {
       users: { type: "string" },
       items: { type: "string" },
       out: { type: "string" },
+      model: { type: "string" },
+      schema: { type: "string" },
+      "model-dir": { type: "string" },
+      "max-bytes": { type: "string" },
+      "max-ms": { type: "string" },
     },
     async run(v, _p, io) {
       const seed = intArg("seed", v.seed, 0) ?? 1;
@@ -411,17 +423,25 @@ const COMMANDS: Record<string, Command> = {
       const protocols: Protocol[] = which === "both" ? [...PROTOCOLS] : [which];
       const out = resolve((v.out as string | undefined) ?? "model-export/out/eval");
       const dataDir = v.data as string | undefined;
+      // A given model is checked before any data is loaded: bad input fails fast and writes nothing.
+      const given = await givenModel(v, io);
+      if (given && epochs !== undefined)
+        throw new UsageError("--epochs applies to re-rankers evaluate trains, not to --model/--model-dir");
       const dataset = loadCliData(dataDir, v);
-      const report = await runProtocols(dataset, {
-        seed,
-        protocols,
-        log: (line) => {
-          if (!line.startsWith("epoch ")) io.out(line);
-        },
-        ...(epochs !== undefined ? { epochs } : {}),
-      });
+      const log = (line: string) => {
+        if (!line.startsWith("epoch ")) io.out(line);
+      };
+      const report = given
+        ? await evaluateGivenModel(dataset, given.bytes, given.manifest, given.source, { seed, protocols, log })
+        : await runProtocols(dataset, { seed, protocols, log, ...(epochs !== undefined ? { epochs } : {}) });
+      if (report.model) io.out(`model ${report.model.version} as given: ${report.model.caveat}`);
       for (const r of report.results) {
         io.out(formatEvaluation(`${r.description} (${r.seconds.toFixed(1)}s)`, r.evaluation));
+      }
+      if (report.model?.fallbacks) {
+        io.out(
+          `  ${report.model.fallbacks} scoring calls gave unusable scores (NaN/Inf): ranked in origin order, as the edge would`,
+        );
       }
       mkdirSync(out, { recursive: true });
       writeAtomic(join(out, "evaluation.json"), `${JSON.stringify(report, null, 2)}\n`);
@@ -643,6 +663,37 @@ ${TARGET_HELP}`,
     },
   },
 };
+
+/**
+ * The model `evaluate --model F --schema S` or `--model-dir DIR` names, built and validated exactly as `import`
+ * and `validate` do (ImportError / InputError, exit 2); null when neither is given.
+ */
+async function givenModel(
+  v: Values,
+  io: CliIo,
+): Promise<{
+  bytes: Uint8Array;
+  manifest: ModelManifest;
+  source: { kind: "imported" | "artifact"; files: string[] };
+} | null> {
+  const dir = v["model-dir"] as string | undefined;
+  const onnxFile = v.model as string | undefined;
+  const schemaFile = v.schema as string | undefined;
+  if (dir && (onnxFile || schemaFile)) throw new UsageError("give --model-dir, or --model with --schema, not both");
+  if (dir) {
+    const files = { onnxFile: join(dir, "model.onnx"), manifestFile: join(dir, "manifest.json") };
+    const bytes = new Uint8Array(readInput(files.onnxFile));
+    const manifest = await validateOrThrow(bytes, readJsonFile(files.manifestFile), files, v, io);
+    return { bytes, manifest, source: { kind: "artifact", files: [files.onnxFile, files.manifestFile] } };
+  }
+  if (!onnxFile && !schemaFile) return null;
+  if (!onnxFile || !schemaFile) throw new UsageError("--model and --schema go together (or give --model-dir)");
+  const bytes = new Uint8Array(readInput(onnxFile));
+  const schema = parseImportSchema(readInput(schemaFile).toString("utf8"), schemaFile);
+  const manifest = await importManifest(bytes, schema, { onnxFile, schemaFile, createdAt: io.now() });
+  await validateOrThrow(bytes, manifest, { onnxFile, manifestFile: `${schemaFile} (as manifest)` }, v, io);
+  return { bytes, manifest, source: { kind: "imported", files: [onnxFile, schemaFile] } };
+}
 
 async function publishTo(v: Values, io: CliIo, bytes: Uint8Array, manifest: ModelManifest, source = "trained") {
   const outcome = await withStore(v, io, (store) =>

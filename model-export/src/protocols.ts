@@ -27,6 +27,24 @@ export interface EvaluationReport {
   seed: number;
   depth: number;
   results: ProtocolResult[];
+  /** Present when a given model was scored (`evaluate --model/--model-dir`) instead of re-rankers trained here. */
+  model?: EvaluatedModel;
+}
+
+/** A model evaluated as given (see byom.ts evaluateGivenModel): never trained on the protocols' visible parts. */
+export interface EvaluatedModel {
+  version: string;
+  /** imported: --model + --schema (bring your own model); artifact: --model-dir (model.onnx + manifest.json). */
+  kind: "imported" | "artifact";
+  files: string[];
+  sha256: string;
+  inputs: { name: string; features: string[]; broadcast: boolean }[];
+  /** The data fingerprint its manifest says it was trained on, when it says. */
+  trainingFingerprint: string | null;
+  /** Scoring calls with unusable output (NaN/Inf, wrong length), ranked in origin order as the edge would. */
+  fallbacks: number;
+  /** Why its numbers are not a clean protocol result. */
+  caveat: string;
 }
 
 export interface ProtocolOptions extends Omit<TrainOptions, "evaluate" | "version"> {
@@ -119,7 +137,7 @@ function esc(s: string): string {
 }
 
 /** One grouped bar chart (metrics x methods) as inline SVG. */
-function chart(r: ProtocolResult): string {
+function chart(r: ProtocolResult, names: Record<Method, string> = METHOD_NAMES): string {
   const w = 640;
   const h = 260;
   const top = 20;
@@ -138,7 +156,7 @@ function chart(r: ProtocolResult): string {
       const x = g * groupW + groupW * 0.12 + i * (barW + 4);
       const y = h - bottom - bh;
       bars.push(
-        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barW.toFixed(1)}" height="${bh.toFixed(1)}" fill="${COLORS[m]}"><title>${esc(METHOD_NAMES[m])} ${label}: ${v.toFixed(4)}</title></rect>`,
+        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${barW.toFixed(1)}" height="${bh.toFixed(1)}" fill="${COLORS[m]}"><title>${esc(names[m])} ${label}: ${v.toFixed(4)}</title></rect>`,
         `<text x="${(x + barW / 2).toFixed(1)}" y="${(y - 4).toFixed(1)}" font-size="10" text-anchor="middle">${v.toFixed(3)}</text>`,
       );
     });
@@ -151,29 +169,31 @@ function chart(r: ProtocolResult): string {
 
 /** A self-contained HTML page: per protocol a chart and a table, the re-ranker's gain over origin order. */
 export function renderHtml(report: EvaluationReport): string {
+  const given = report.model;
+  const names: Record<Method, string> = given ? { ...METHOD_NAMES, model: `origin + ${given.version}` } : METHOD_NAMES;
   const legend = (Object.keys(COLORS) as Method[])
-    .map((m) => `<span><i style="background:${COLORS[m]}"></i>${esc(METHOD_NAMES[m])}</span>`)
+    .map((m) => `<span><i style="background:${COLORS[m]}"></i>${esc(names[m])}</span>`)
     .join(" ");
   const sections = report.results.map((r) => {
     const rows = (Object.keys(COLORS) as Method[])
       .map(
         (m) =>
-          `<tr><td>${esc(METHOD_NAMES[m])}</td>${METRIC_NAMES.map(([k]) => `<td>${r.headline[m][k].toFixed(4)}</td>`).join("")}</tr>`,
+          `<tr><td>${esc(names[m])}</td>${METRIC_NAMES.map(([k]) => `<td>${r.headline[m][k].toFixed(4)}</td>`).join("")}</tr>`,
       )
       .join("");
     const gain = r.headline.model.ndcg10 - r.headline.origin.ndcg10;
     const rel = r.headline.origin.ndcg10 > 0 ? (100 * gain) / r.headline.origin.ndcg10 : 0;
-    return `<section><h2>${esc(r.protocol)}</h2><p>${esc(r.description)}. ${r.headline.model.count} users; trained on ${r.trainedOn.interactions} interactions.</p>
-<p class="gain">re-ranker vs origin order, NDCG@10: <b>${gain >= 0 ? "+" : ""}${gain.toFixed(4)} (${rel >= 0 ? "+" : ""}${rel.toFixed(1)}%)</b></p>
-${chart(r)}
+    return `<section><h2>${esc(r.protocol)}</h2><p>${esc(r.description)}. ${r.headline.model.count} users; ${given ? "origin fitted" : "trained"} on ${r.trainedOn.interactions} interactions.</p>
+<p class="gain">${given ? esc(given.version) : "re-ranker"} vs origin order, NDCG@10: <b>${gain >= 0 ? "+" : ""}${gain.toFixed(4)} (${rel >= 0 ? "+" : ""}${rel.toFixed(1)}%)</b></p>
+${chart(r, names)}
 <table><tr><th>ranker</th>${METRIC_NAMES.map(([, l]) => `<th>${l}</th>`).join("")}</tr>${rows}</table></section>`;
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>frontrow evaluation: ${esc(report.dataset)}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:720px}table{border-collapse:collapse;margin-top:.5em}td,th{padding:2px 10px;text-align:right}td:first-child,th:first-child{text-align:left}.legend i{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}.gain b{font-size:16px}</style>
+<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:720px}table{border-collapse:collapse;margin-top:.5em}td,th{padding:2px 10px;text-align:right}td:first-child,th:first-child{text-align:left}.legend i{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}.gain b{font-size:16px}.caveat{border-left:4px solid #e07a1f;padding-left:8px}</style>
 </head><body><h1>Ranking quality: ${esc(report.dataset)}</h1>
 <p>data fingerprint ${report.fingerprint.slice(0, 16)}..., seed ${report.seed}, ${report.depth} origin candidates per user. Full ranking over the origin's candidates, k = 10.</p>
-<p class="legend">${legend}</p>
+${given ? `<p class="caveat"><b>Model as given: ${esc(given.version)}</b> (${esc(given.kind)}, sha256 ${given.sha256.slice(0, 16)}...): ${esc(given.caveat)}.</p>\n` : ""}<p class="legend">${legend}</p>
 ${sections.join("\n")}
 </body></html>
 `;
