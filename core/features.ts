@@ -188,7 +188,7 @@ function moments(v: ArrayLike<number>, n: number): { mean: number; inv: number }
   return { mean, inv };
 }
 
-const clamp = (x: number, lo: number, hi: number): number => (x < lo ? lo : x > hi ? hi : x);
+const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
 
 /**
  * Builds the feature matrix for a list of candidates in their origin order. `profile` null means a user the
