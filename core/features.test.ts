@@ -7,6 +7,7 @@ import {
   featureIndices,
   profileFromHistory,
   selectColumns,
+  UserProfileSchema,
 } from "./features.js";
 import { GENRES, genreMask, TAGS } from "./vocab.js";
 
@@ -32,7 +33,7 @@ describe("extractFeatures", () => {
 
   it("has the schema's shape", () => {
     expect([m.rows, m.cols, m.data.length]).toEqual([2, FEATURE_COUNT, 2 * FEATURE_COUNT]);
-    expect(FEATURE_COUNT).toBe(34);
+    expect(FEATURE_COUNT).toBe(38);
   });
 
   it("computes collaborative and content columns", () => {
@@ -41,10 +42,27 @@ describe("extractFeatures", () => {
     expect(at(1, "cf_rank")).toBeCloseTo(Math.log1p(1) / Math.log1p(1000), 6);
     expect(at(0, "popularity")).toBe(0.5);
     expect(at(0, "title_age")).toBeCloseTo(0.5, 6);
-    expect(at(1, "title_age")).toBe(0);
+    // Released five years after the context year: negative, not clamped to zero.
+    expect(at(1, "title_age")).toBeCloseTo(-0.1, 6);
     expect([at(0, "genre_comedy"), at(0, "genre_drama"), at(0, "genre_horror"), at(1, "genre_horror")]).toEqual([
       1, 1, 0, 1,
     ]);
+  });
+
+  it("standardises score and popularity within the list", () => {
+    // Two candidates: each sits one (population) standard deviation from the list mean.
+    expect([at(0, "cf_z"), at(1, "cf_z")]).toEqual([1, -1]);
+    expect([at(0, "popularity_z"), at(1, "popularity_z")]).toEqual([1, -1]);
+    const three = extractFeatures(
+      { size: 3, cfScore: [3, 0, 0], popularity: [0.2, 0.2, 0.2], genres: [0, 0, 0], tags: [0, 0, 0], year: [0, 0, 0] },
+      null,
+      ctx,
+    );
+    const z = (row: number, name: string) => three.data[row * three.cols + col(name)] as number;
+    // mean 1, sd sqrt(2): (3 - 1) / sqrt(2) and (0 - 1) / sqrt(2); a constant column gives 0, not NaN.
+    expect(z(0, "cf_z")).toBeCloseTo(Math.SQRT2, 6);
+    expect(z(1, "cf_z")).toBeCloseTo(-1 / Math.SQRT2, 6);
+    expect([z(0, "popularity_z"), z(1, "popularity_z"), z(2, "popularity_z")]).toEqual([0, 0, 0]);
   });
 
   it("computes user affinity columns", () => {
@@ -53,6 +71,24 @@ describe("extractFeatures", () => {
     expect(at(1, "genre_affinity")).toBe(0);
     expect(at(0, "tag_affinity")).toBeCloseTo(0.3, 6);
     expect(at(0, "user_activity")).toBe(1);
+  });
+
+  it("compares a title's year and popularity with the user's history", () => {
+    const withMeans = extractFeatures(list, { ...profile, yearMean: 1990, popularityMean: 0.4 }, ctx);
+    const v = (row: number, name: string) => withMeans.data[row * withMeans.cols + col(name)] as number;
+    expect(v(0, "year_gap")).toBeCloseTo(0.5, 6);
+    // 2030 - 1990 = 40 years: 2, the clamp.
+    expect(v(1, "year_gap")).toBe(2);
+    expect(v(0, "popularity_gap")).toBeCloseTo(0.1, 6);
+    expect(v(1, "popularity_gap")).toBeCloseTo(-0.15, 6);
+    // A v1 profile (no means) or unknown means: zero.
+    for (const p of [profile, { ...profile, yearMean: null, popularityMean: null }]) {
+      const m0 = extractFeatures(list, p, ctx);
+      for (const name of ["year_gap", "popularity_gap"]) expect(m0.data[col(name)]).toBe(0);
+    }
+    // An unknown release year (0) has no year gap.
+    const noYear = extractFeatures({ ...list, year: [0, 0] }, { ...profile, yearMean: 1990 }, ctx);
+    expect(noYear.data[col("year_gap")]).toBe(0);
   });
 
   it("computes context columns identically for every candidate", () => {
@@ -65,7 +101,14 @@ describe("extractFeatures", () => {
 
   it("gives a cold user zero user features", () => {
     const cold = extractFeatures(list, null, ctx);
-    for (const name of ["genre_affinity", "genre_affinity_max", "tag_affinity", "user_activity"]) {
+    for (const name of [
+      "genre_affinity",
+      "genre_affinity_max",
+      "tag_affinity",
+      "user_activity",
+      "year_gap",
+      "popularity_gap",
+    ]) {
       expect(cold.data[col(name)]).toBe(0);
     }
   });
@@ -87,7 +130,7 @@ describe("columns", () => {
   });
 
   it("names a feature the schema does not have", () => {
-    expect(() => featureIndices(["cf_score", "mood"])).toThrow('feature "mood" is not in feature schema v1');
+    expect(() => featureIndices(["cf_score", "mood"])).toThrow('feature "mood" is not in feature schema v2');
   });
 });
 
@@ -96,9 +139,9 @@ describe("profileFromHistory", () => {
     const p = profileFromHistory(
       "u1",
       [
-        { id: 5, genres: genreMask(["Comedy"]), tags: 1 },
-        { id: 3, genres: genreMask(["Comedy", "Drama"]), tags: 0 },
-        { id: 5, genres: genreMask(["Comedy"]), tags: 1 },
+        { id: 5, genres: genreMask(["Comedy"]), tags: 1, year: 2000, popularity: 0.5 },
+        { id: 3, genres: genreMask(["Comedy", "Drama"]), tags: 0, year: 0, popularity: 0.2 },
+        { id: 5, genres: genreMask(["Comedy"]), tags: 1, year: 2010, popularity: 0.5 },
       ],
       42,
     );
@@ -106,6 +149,15 @@ describe("profileFromHistory", () => {
     expect(p.genreAffinity[GENRES.indexOf("Drama")]).toBe(0.25);
     expect(p.tagAffinity[0]).toBeCloseTo(2 / 3, 9);
     expect([p.activity, p.watched, p.lastWatched, p.updatedAt]).toEqual([3, [3, 5], 5, 42]);
+    // Year 0 is unknown and left out of the mean; popularity averages over every view.
+    expect(p.yearMean).toBe(2005);
+    expect(p.popularityMean).toBeCloseTo(0.4, 9);
+  });
+
+  it("leaves the means null when the history carries no years or popularity", () => {
+    const p = profileFromHistory("u2", [{ id: 1, genres: 0, tags: 0 }], 0);
+    expect([p.yearMean, p.popularityMean]).toEqual([null, null]);
+    expect(UserProfileSchema.parse({ ...p, yearMean: undefined, popularityMean: undefined })).toEqual(p);
   });
 });
 

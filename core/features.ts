@@ -3,7 +3,7 @@ import { z } from "zod";
 import { DEVICES, type Device, GENRES, TAGS } from "./vocab.js";
 
 /** Bumped whenever a feature's meaning, order or normalisation changes; manifests must name it. */
-export const FEATURE_SCHEMA_VERSION = "v1";
+export const FEATURE_SCHEMA_VERSION = "v2";
 
 /** Where a feature's value comes from; `context` features are identical for every candidate of a request. */
 export type FeatureKind = "collaborative" | "content" | "user" | "context";
@@ -13,6 +13,11 @@ export interface FeatureSpec {
   kind: FeatureKind;
   /** How the raw value is normalised, for the manifest and the README. */
   normalisation: string;
+  /**
+   * The value depends on the other candidates of the list (position, within-list standardisation), never on the
+   * context: a sub-list would give a different value, so training copies it from a whole-list extraction.
+   */
+  listRelative?: true;
 }
 
 const genreSpecs: FeatureSpec[] = GENRES.map((g) => ({
@@ -23,10 +28,36 @@ const genreSpecs: FeatureSpec[] = GENRES.map((g) => ({
 
 /** The ordered feature schema: column j of a feature matrix is FEATURES[j]. */
 export const FEATURES: readonly FeatureSpec[] = [
-  { name: "cf_score", kind: "collaborative", normalisation: "origin CF score / max |score| in the list" },
-  { name: "cf_rank", kind: "collaborative", normalisation: "log1p(position in origin order) / log1p(1000)" },
+  {
+    name: "cf_score",
+    kind: "collaborative",
+    normalisation: "origin CF score / max |score| in the list",
+    listRelative: true,
+  },
+  {
+    name: "cf_rank",
+    kind: "collaborative",
+    normalisation: "log1p(position in origin order) / log1p(1000)",
+    listRelative: true,
+  },
+  {
+    name: "cf_z",
+    kind: "collaborative",
+    normalisation: "(score - list mean) / list standard deviation (0 when all equal; |z| <= sqrt(n - 1))",
+    listRelative: true,
+  },
   { name: "popularity", kind: "content", normalisation: "log1p(count) / log1p(max count) in [0, 1]" },
-  { name: "title_age", kind: "content", normalisation: "clamp((context year - release year) / 50, 0, 2)" },
+  {
+    name: "popularity_z",
+    kind: "content",
+    normalisation: "(popularity - list mean) / list standard deviation (0 when all equal; |z| <= sqrt(n - 1))",
+    listRelative: true,
+  },
+  {
+    name: "title_age",
+    kind: "content",
+    normalisation: "clamp((context year - release year) / 50, -1, 2): negative for a title newer than the context",
+  },
   { name: "genre_affinity", kind: "user", normalisation: "mean of the user's genre shares over the title's genres" },
   { name: "genre_affinity_max", kind: "user", normalisation: "max of the user's genre shares over the title's genres" },
   {
@@ -35,6 +66,16 @@ export const FEATURES: readonly FeatureSpec[] = [
     normalisation: "mean of the user's tag shares over the title's tags (0 if none)",
   },
   { name: "user_activity", kind: "user", normalisation: "min(1, log1p(interactions) / log1p(2000))" },
+  {
+    name: "year_gap",
+    kind: "user",
+    normalisation: "clamp((release year - mean release year of the user's history) / 20, -2, 2); 0 if unknown",
+  },
+  {
+    name: "popularity_gap",
+    kind: "user",
+    normalisation: "popularity - mean popularity of the user's history (same scale); 0 if unknown",
+  },
   ...genreSpecs,
   { name: "hour_sin", kind: "context", normalisation: "sin(2 pi local hour / 24)" },
   { name: "hour_cos", kind: "context", normalisation: "cos(2 pi local hour / 24)" },
@@ -61,6 +102,13 @@ export const UserProfileSchema = z.object({
   tagAffinity: z.array(z.number().finite().min(0).max(1)).length(TAGS.length),
   /** Interactions on record. */
   activity: z.number().int().nonnegative(),
+  /** Mean release year of the titles in the history that have one (null: none known; absent in v1 profiles). */
+  yearMean: z.number().finite().min(0).max(10_000).nullable().default(null),
+  /**
+   * Mean popularity of the history's titles, on the candidate lists' popularity scale (log1p(count) /
+   * log1p(max count)); null when unknown (absent in v1 profiles).
+   */
+  popularityMean: z.number().finite().min(0).max(1).nullable().default(null),
   /** Titles already watched, never recommended again. */
   watched: z.array(z.number().int().nonnegative()).max(50_000),
   lastWatched: z.number().int().nonnegative().nullable(),
@@ -102,13 +150,54 @@ const GENRE_BITS = (1 << GENRES.length) - 1;
 const TAG_BITS = (1 << TAGS.length) - 1;
 const LOG_ACTIVITY = Math.log1p(2000);
 
+const col = (name: string): number => {
+  const at = FEATURE_NAMES.indexOf(name);
+  if (at < 0) throw new Error(`feature ${name} missing from the schema`);
+  return at;
+};
+const CF_SCORE = col("cf_score");
+const CF_RANK = col("cf_rank");
+const CF_Z = col("cf_z");
+const POPULARITY = col("popularity");
+const POPULARITY_Z = col("popularity_z");
+const TITLE_AGE = col("title_age");
+const GENRE_AFFINITY = col("genre_affinity");
+const GENRE_AFFINITY_MAX = col("genre_affinity_max");
+const TAG_AFFINITY = col("tag_affinity");
+const USER_ACTIVITY = col("user_activity");
+const YEAR_GAP = col("year_gap");
+const POPULARITY_GAP = col("popularity_gap");
+
+/** What features read from a profile; the two means may be missing (a v1 profile) or null (unknown). */
+export type FeatureProfile = Pick<UserProfile, "genreAffinity" | "tagAffinity" | "activity"> &
+  Partial<Pick<UserProfile, "yearMean" | "popularityMean">>;
+
+/** Mean and 1 / standard deviation of a column (0 scale when constant), in one pass. */
+function moments(v: ArrayLike<number>, n: number): { mean: number; inv: number } {
+  let sum = 0;
+  let sq = 0;
+  for (let i = 0; i < n; i++) {
+    const x = v[i] as number;
+    sum += x;
+    sq += x * x;
+  }
+  const mean = n ? sum / n : 0;
+  const variance = n ? sq / n - mean * mean : 0;
+  // Float error can leave a constant column with a tiny positive variance: treat it as constant.
+  const inv = variance > 1e-12 * Math.max(1, mean * mean) ? 1 / Math.sqrt(variance) : 0;
+  return { mean, inv };
+}
+
+const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x));
+
 /**
  * Builds the feature matrix for a list of candidates in their origin order. `profile` null means a user the
- * edge knows nothing about: user features are zero, as they were for cold users in training.
+ * edge knows nothing about: user features are zero, as they were for cold users in training. Two O(n) passes:
+ * list statistics (max |score|, score and popularity moments), then one row per candidate.
  */
 export function extractFeatures(
   list: CandidateColumns,
-  profile: Pick<UserProfile, "genreAffinity" | "tagAffinity" | "activity"> | null,
+  profile: FeatureProfile | null,
   ctx: RankingContext,
   out?: Float32Array,
 ): FeatureMatrix {
@@ -119,9 +208,13 @@ export function extractFeatures(
   let maxAbs = 0;
   for (let i = 0; i < n; i++) maxAbs = Math.max(maxAbs, Math.abs(list.cfScore[i] as number));
   const cfScale = maxAbs > 0 ? 1 / maxAbs : 0;
+  const cf = moments(list.cfScore, n);
+  const pop = moments(list.popularity, n);
   const genreAff = profile?.genreAffinity;
   const tagAff = profile?.tagAffinity;
   const activity = profile ? Math.min(1, Math.log1p(profile.activity) / LOG_ACTIVITY) : 0;
+  const yearMean = profile?.yearMean ?? null;
+  const popularityMean = profile?.popularityMean ?? null;
   const angle = (2 * Math.PI * ctx.localHour) / 24;
   const hourSin = Math.sin(angle);
   const hourCos = Math.cos(angle);
@@ -129,10 +222,15 @@ export function extractFeatures(
   const deviceIndex = DEVICES.indexOf(ctx.device);
   for (let i = 0; i < n; i++) {
     const o = i * cols;
-    data[o] = (list.cfScore[i] as number) * cfScale;
-    data[o + 1] = Math.log1p(i) / LOG_RANK;
-    data[o + 2] = list.popularity[i] as number;
-    data[o + 3] = Math.min(2, Math.max(0, (ctx.year - (list.year[i] as number)) / 50));
+    const score = list.cfScore[i] as number;
+    const popularity = list.popularity[i] as number;
+    const year = list.year[i] as number;
+    data[o + CF_SCORE] = score * cfScale;
+    data[o + CF_RANK] = Math.log1p(i) / LOG_RANK;
+    data[o + CF_Z] = cf.inv ? (score - cf.mean) * cf.inv : 0;
+    data[o + POPULARITY] = popularity;
+    data[o + POPULARITY_Z] = pop.inv ? (popularity - pop.mean) * pop.inv : 0;
+    data[o + TITLE_AGE] = clamp((ctx.year - year) / 50, -1, 2);
     // Walk only the set bits: titles carry two or three genres and tags, not all nineteen.
     let g = (list.genres[i] as number) & GENRE_BITS;
     let gSum = 0;
@@ -149,8 +247,8 @@ export function extractFeatures(
         if (a > gMax) gMax = a;
       }
     }
-    data[o + 4] = gCount ? gSum / gCount : 0;
-    data[o + 5] = gMax;
+    data[o + GENRE_AFFINITY] = gCount ? gSum / gCount : 0;
+    data[o + GENRE_AFFINITY_MAX] = gMax;
     let t = (list.tags[i] as number) & TAG_BITS;
     let tSum = 0;
     let tCount = 0;
@@ -160,8 +258,10 @@ export function extractFeatures(
       tCount++;
       if (tagAff) tSum += tagAff[b] as number;
     }
-    data[o + 6] = tCount ? tSum / tCount : 0;
-    data[o + 7] = activity;
+    data[o + TAG_AFFINITY] = tCount ? tSum / tCount : 0;
+    data[o + USER_ACTIVITY] = activity;
+    data[o + YEAR_GAP] = yearMean !== null && year > 0 ? clamp((year - yearMean) / 20, -2, 2) : 0;
+    data[o + POPULARITY_GAP] = popularityMean !== null ? popularity - popularityMean : 0;
     data[o + CONTEXT_BASE] = hourSin;
     data[o + CONTEXT_BASE + 1] = hourCos;
     data[o + CONTEXT_BASE + 2] = weekend;
@@ -197,15 +297,25 @@ export function selectColumns(m: FeatureMatrix, columns: Int32Array, rows = m.ro
   return out;
 }
 
-/** Builds a profile's affinity vectors from the titles in a user's history. */
-export function profileFromHistory(
-  userId: string,
-  history: readonly { id: number; genres: number; tags: number }[],
-  updatedAt: number,
-): UserProfile {
+/** A title in a user's history, as profiles read it; year 0 or absent and popularity absent mean unknown. */
+export interface HistoryItem {
+  id: number;
+  genres: number;
+  tags: number;
+  year?: number;
+  /** On the candidate lists' popularity scale (log1p(count) / log1p(max count)). */
+  popularity?: number;
+}
+
+/** Builds a profile's affinity vectors and means from the titles in a user's history. */
+export function profileFromHistory(userId: string, history: readonly HistoryItem[], updatedAt: number): UserProfile {
   const genreAffinity = new Array<number>(GENRES.length).fill(0);
   const tagAffinity = new Array<number>(TAGS.length).fill(0);
   let genreTotal = 0;
+  let yearSum = 0;
+  let years = 0;
+  let popularitySum = 0;
+  let popularities = 0;
   for (const item of history) {
     for (let b = 0; b < GENRES.length; b++) {
       if ((item.genres >>> b) & 1) {
@@ -214,6 +324,14 @@ export function profileFromHistory(
       }
     }
     for (let b = 0; b < TAGS.length; b++) if ((item.tags >>> b) & 1) tagAffinity[b] = (tagAffinity[b] as number) + 1;
+    if (item.year !== undefined && item.year > 0) {
+      yearSum += item.year;
+      years++;
+    }
+    if (item.popularity !== undefined) {
+      popularitySum += item.popularity;
+      popularities++;
+    }
   }
   const n = history.length;
   return {
@@ -221,6 +339,8 @@ export function profileFromHistory(
     genreAffinity: genreAffinity.map((v) => (genreTotal ? v / genreTotal : 0)),
     tagAffinity: tagAffinity.map((v) => (n ? v / n : 0)),
     activity: n,
+    yearMean: years ? yearSum / years : null,
+    popularityMean: popularities ? Math.min(1, Math.max(0, popularitySum / popularities)) : null,
     watched: [...new Set(history.map((h) => h.id))].sort((a, b) => a - b),
     lastWatched: n ? (history[n - 1] as { id: number }).id : null,
     updatedAt,

@@ -19,6 +19,8 @@ const profile = {
   genreAffinity: Array.from({ length: 19 }, (_, i) => (i % 5) / 20),
   tagAffinity: Array(16).fill(0.1),
   activity: 120,
+  yearMean: 1994,
+  popularityMean: 0.5,
 };
 const ctx = { region: "eu-west", localHour: 21.5, weekday: 5, year: 2026, device: "tv" as const };
 

@@ -82,7 +82,7 @@ describe("parseImportSchema", () => {
     const line = text.split("\n").findIndex((l) => l.includes('"is_holiday"')) + 1;
     expect(line).toBeGreaterThan(1);
     expect(problems(() => parseImportSchema(text, "s.json"))).toEqual([
-      `s.json:${line} field "inputs.1.features.2": "is_holiday" is not a frontrow feature (schema v1)`,
+      `s.json:${line} field "inputs.1.features.2": "is_holiday" is not a frontrow feature (schema v2)`,
     ]);
   });
 

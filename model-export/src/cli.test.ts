@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { FEATURE_COUNT } from "../../core/features.js";
 import { type CliIo, runCli } from "./cli.js";
 import { MemoryStore } from "./memory-store.js";
 
@@ -122,7 +123,10 @@ describe("train and export", () => {
     const report = JSON.parse(readFileSync(join(dir, "t", "report.json"), "utf8"));
     const v = report.variant;
     expect(v.hidden).toEqual([16, 8]);
-    expect(v.macsPerCandidate).toEqual({ full: 34 * 32 + 32 * 16 + 16, variant: 34 * 16 + 16 * 8 + 8 });
+    expect(v.macsPerCandidate).toEqual({
+      full: FEATURE_COUNT * 32 + 32 * 16 + 16,
+      variant: FEATURE_COUNT * 16 + 16 * 8 + 8,
+    });
     expect(v.onnxBytes.variant).toBeLessThan(v.onnxBytes.full);
     expect(v.speed.rows).toBe(500);
     expect(v.offered).toBe(
@@ -135,7 +139,7 @@ describe("train and export", () => {
     expect(await s.run("export", "--from", join(dir, "t"), "--variant", "pruned", "--out", join(dir, "p"))).toBe(0);
     const m = JSON.parse(readFileSync(join(dir, "p", "manifest.json"), "utf8"));
     expect(m.training.prunedFrom).toBe(report.manifest.version);
-    expect(m.training.trainer).toMatch(/^mlp 34-16-8-1 /);
+    expect(m.training.trainer).toMatch(new RegExp(`^mlp ${FEATURE_COUNT}-16-8-1 `));
     expect(await s.run("validate", join(dir, "p"))).toBe(0);
     // --no-variant skips it, and a rerun into the same directory removes a stale variant.
     expect(await s.run("train", ...SMALL, ...FIXED, "--no-variant", "--out", join(dir, "t"))).toBe(0);

@@ -24,6 +24,8 @@ const list: ExampleList = {
     genreAffinity: new Array(19).fill(0),
     tagAffinity: new Array(16).fill(0),
     activity: 1,
+    yearMean: null,
+    popularityMean: null,
     watched: [5],
     lastWatched: 5,
     updatedAt: 0,

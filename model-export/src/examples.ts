@@ -170,7 +170,13 @@ export function buildStage(
     });
     const profileItems = past.map((x) => {
       const item = itemById.get(x.itemId);
-      return { id: x.itemId, genres: item?.genres ?? 0, tags: item?.tags ?? 0 };
+      return {
+        id: x.itemId,
+        genres: item?.genres ?? 0,
+        tags: item?.tags ?? 0,
+        year: item?.year ?? 0,
+        popularity: logMax > 0 ? Math.log1p(counts.get(x.itemId) ?? 0) / logMax : 0,
+      };
     });
     const profile = profileFromHistory(
       String(userId),

@@ -353,11 +353,11 @@ export function fitRanker(
   return { model: best.model, history, bestEpoch: best.epoch, valOriginNdcg10: valOrigin, instances: instances.length };
 }
 
-const COLLABORATIVE = Int32Array.from(FEATURES.flatMap((f, j) => (f.kind === "collaborative" ? [j] : [])));
+const LIST_RELATIVE = Int32Array.from(FEATURES.flatMap((f, j) => (f.listRelative ? [j] : [])));
 
 /**
  * Features of some rows of a list in a context, without extracting the whole list: extractFeatures runs on a
- * sub-list of just those rows, then the collaborative columns, which depend on the whole list (score / max,
+ * sub-list of just those rows, then the list-relative columns, which depend on the whole list (score / max,
  * position) and never on the context, are copied from one whole-list extraction cached per list. Equal to the
  * matching rows of listFeatures (fit.test.ts checks it for every column).
  */
@@ -370,7 +370,7 @@ export function rowFeatures(
   let collab = cache.get(list);
   if (!collab) {
     const full = listFeatures(list, context);
-    collab = selectColumns(full, COLLABORATIVE);
+    collab = selectColumns(full, LIST_RELATIVE);
     cache.set(list, collab);
   }
   const c = list.columns;
@@ -393,9 +393,9 @@ export function rowFeatures(
     year: pick(c.year, (n) => new Uint16Array(n)),
   };
   const m = extractFeatures(sub, list.profile, context);
-  const k = COLLABORATIVE.length;
+  const k = LIST_RELATIVE.length;
   rows.forEach((r, i) => {
-    for (let j = 0; j < k; j++) m.data[i * FEATURE_COUNT + (COLLABORATIVE[j] as number)] = collab[r * k + j] as number;
+    for (let j = 0; j < k; j++) m.data[i * FEATURE_COUNT + (LIST_RELATIVE[j] as number)] = collab[r * k + j] as number;
   });
   return m.data;
 }

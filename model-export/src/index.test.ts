@@ -5,10 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { featureIndices } from "../../core/features.js";
 import { ModelManifestSchema, sha256Hex } from "../../core/manifest.js";
 import type { Dataset } from "../../origin/src/dataset.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
-import { type TrainResult, trainModel } from "./index.js";
+import { CONTEXT_FEATURES, type TrainResult, trainModel } from "./index.js";
 
 const run = promisify(execFile);
 const createdAt = new Date("2026-11-03T08:00:00.000Z");
@@ -49,6 +50,25 @@ describe("trainModel", () => {
     expect(again.manifest.version).toBe(result.manifest.version);
     expect(again.report.history.map((h) => h.loss)).toEqual(result.report.history.map((h) => h.loss));
     expect(again.report.test).toBeNull();
+  });
+
+  it("holds context features at zero weight when the data never observed context", async () => {
+    expect(result.report.fit.dropFeatures).toEqual([]);
+    const blind = await trainModel({ ...dataset, contextObserved: false }, { seed: 4, epochs: 1, evaluate: false });
+    expect(blind.report.fit.dropFeatures).toEqual([...CONTEXT_FEATURES]);
+    expect(CONTEXT_FEATURES).toEqual([
+      "hour_sin",
+      "hour_cos",
+      "is_weekend",
+      "device_tv",
+      "device_phone",
+      "device_tablet",
+      "device_web",
+    ]);
+    expect((blind.manifest.training as Record<string, unknown>).zeroWeightFeatures).toEqual([...CONTEXT_FEATURES]);
+    const first = blind.model.folded().layers[0] as { w: Float32Array; inSize: number; outSize: number };
+    for (const j of featureIndices(CONTEXT_FEATURES))
+      for (let o = 0; o < first.outSize; o++) expect(first.w[o * first.inSize + j]).toBe(0);
   });
 
   it("rejects bad options with the option's name", async () => {

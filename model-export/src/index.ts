@@ -1,5 +1,5 @@
 // Public entry of model-export: train a ranker on a Dataset and get ONNX bytes, a manifest and a report.
-import { FEATURE_COUNT } from "../../core/features.js";
+import { FEATURE_COUNT, FEATURES } from "../../core/features.js";
 import type { ModelManifest } from "../../core/manifest.js";
 import { EaseGenerator } from "../../origin/src/cf/ease.js";
 import type { CandidateGenerator } from "../../origin/src/cf/types.js";
@@ -23,6 +23,9 @@ import { macsPerCandidate, pruneUnits } from "./prune.js";
 export { Mlp } from "./mlp.js";
 export { buildManifest, mlpFromOnnx, mlpToOnnx } from "./onnx.js";
 
+/** The features that describe the request's moment and device rather than the title or the user. */
+export const CONTEXT_FEATURES: readonly string[] = FEATURES.filter((f) => f.kind === "context").map((f) => f.name);
+
 export interface TrainOptions extends Partial<Omit<FitOptions, "log">> {
   /** Explicit model version (default `<dataset>-YYYYMMDD-<sha256 prefix>`). */
   version?: string;
@@ -34,7 +37,8 @@ export interface TrainOptions extends Partial<Omit<FitOptions, "log">> {
   valUserFraction?: number;
   /**
    * Train cuts (default 1): cut 0 labels each user's val slice; cut k labels the slice k val-lengths earlier,
-   * with the CF refitted on what came before it. More cuts, more training lists, one CF fit each.
+   * with the CF refitted on what came before it. With random labels, cut k holds out another seeded random
+   * quarter. More cuts, more training lists, one CF fit each; validation always uses cut 0.
    */
   trainCuts?: number;
   /**
@@ -45,7 +49,7 @@ export interface TrainOptions extends Partial<Omit<FitOptions, "log">> {
   /**
    * How training lists are labelled (default temporal): temporal holds out each user's next slice in time;
    * random holds out a seeded random quarter of each user's interactions, every one relevant, to train for the
-   * random per-user protocol. Random supports one cut and no test-cut evaluation.
+   * random per-user protocol. Random has no test-cut evaluation.
    */
   labels?: "temporal" | "random";
   /** A fresh candidate generator (default: the origin's EASE). */
@@ -65,7 +69,17 @@ export interface TrainReport {
   generator: { name: string; params: Record<string, number> };
   users: { total: number; split: number; trainLists: number; valLists: number; testLists: number };
   instances: number;
-  fit: { hidden: number[]; loss: string; instances: string; negatives: number; lr: number; paramCount: number };
+  fit: {
+    hidden: number[];
+    loss: string;
+    instances: string;
+    negatives: number;
+    lr: number;
+    paramCount: number;
+    /** Features held at zero weight. */
+    dropFeatures: string[];
+    trainCuts: number;
+  };
   history: EpochLog[];
   bestEpoch: number;
   /** Test cut, all users with held-out views (absent when evaluate is false). */
@@ -122,15 +136,15 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
     throw new RangeError(`valUserFraction must be in (0, 1), got ${valFraction}`);
   }
   const random = options.labels === "random";
-  if (random && (cuts > 1 || (options.evaluate ?? true))) {
-    throw new RangeError("labels: random trains on one cut and has no test cut: set trainCuts 1 and evaluate false");
+  if (random && (options.evaluate ?? true)) {
+    throw new RangeError("labels: random has no test cut: set evaluate false");
   }
-  const trainCut = random
-    ? (() => {
-        const r = randomSplit(dataset, seed ^ 0x1abe1);
-        return buildStage(dataset, r.train, r.test, stageOpts);
-      })()
-    : trainStage(dataset, splits, stageOpts);
+  const cut = (k: number) => {
+    if (!random) return trainStage(dataset, splits, stageOpts, k);
+    const r = randomSplit(dataset, (seed ^ 0x1abe1) + 7919 * k);
+    return buildStage(dataset, r.train, r.test, stageOpts);
+  };
+  const trainCut = cut(0);
   const valUsers = pickValidationUsers(
     trainCut.lists.map((l) => l.userId),
     valFraction,
@@ -141,8 +155,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
   for (const list of trainCut.lists) (valUsers.has(list.userId) ? valLists : trainLists).push(list);
   // Earlier cuts add training lists for the same training users; validation stays at the latest cut.
   for (let k = 1; k < cuts; k++) {
-    for (const list of trainStage(dataset, splits, stageOpts, k).lists)
-      if (!valUsers.has(list.userId)) trainLists.push(list);
+    for (const list of cut(k).lists) if (!valUsers.has(list.userId)) trainLists.push(list);
   }
   const tExamples = performance.now();
   log(
@@ -150,6 +163,8 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
   );
 
   const fitOpts: Partial<FitOptions> = {
+    // Context the data never observed (dataset.contextObserved false) is noise: its features stay at zero weight.
+    ...(dataset.contextObserved === false ? { dropFeatures: [...CONTEXT_FEATURES] } : {}),
     ...pickFit(options),
     seed,
     log,
@@ -230,7 +245,8 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
     }; one ranking per held-out view in its own context, earlier views removed, that view's title relevant; Window metrics: one ranking per user in the first held-out view's context, all held-out titles relevant`,
     labels: random ? "random per-user 25% held out" : "temporal",
     candidates: `${trainCut.generator.name} depth ${stageOpts.depth}`,
-    trainer: `mlp ${FEATURE_COUNT}-${hidden.join("-")}-1 ${resolved.loss} (${resolved.instances} instances)`,
+    trainer: `mlp ${FEATURE_COUNT}-${hidden.join("-")}-1 ${resolved.loss} (${resolved.instances} instances, ${resolved.negatives} negatives, ${cuts} cut${cuts > 1 ? "s" : ""})`,
+    ...(resolved.dropFeatures.length ? { zeroWeightFeatures: resolved.dropFeatures } : {}),
   });
   const manifest = await buildManifest(onnx, {
     ...(options.version ? { version: options.version } : {}),
@@ -290,6 +306,8 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
       negatives: resolved.negatives,
       lr: resolved.lr,
       paramCount: fitted.model.paramCount,
+      dropFeatures: resolved.dropFeatures,
+      trainCuts: cuts,
     },
     history: fitted.history,
     bestEpoch: fitted.bestEpoch,

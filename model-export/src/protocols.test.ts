@@ -64,10 +64,21 @@ describe("runProtocols", () => {
 describe("trainModel with random labels", () => {
   it("trains on random held-out quarters and says so; refuses a test cut it does not have", async () => {
     await expect(trainModel(world, { labels: "random" })).rejects.toThrow(
-      "labels: random trains on one cut and has no test cut: set trainCuts 1 and evaluate false",
+      "labels: random has no test cut: set evaluate false",
     );
     const r = await trainModel(world, { labels: "random", evaluate: false, epochs: 1, instances: "window" });
     expect(r.manifest.training?.labels).toBe("random per-user 25% held out");
     expect(r.report.test).toBeNull();
+    // Each further cut is another seeded random quarter: more training lists, the same validation lists.
+    const two = await trainModel(world, {
+      labels: "random",
+      evaluate: false,
+      epochs: 1,
+      instances: "window",
+      trainCuts: 2,
+    });
+    expect(two.report.users.valLists).toBe(r.report.users.valLists);
+    expect(two.report.users.trainLists).toBe(2 * r.report.users.trainLists);
+    expect(two.report.fit.trainCuts).toBe(2);
   }, 30_000);
 });

@@ -47,6 +47,17 @@ export interface EvaluatedModel {
   caveat: string;
 }
 
+/** Training settings of the random protocol's re-ranker (options passed to runProtocols override them). */
+export const RANDOM_PROTOCOL_TRAINING = {
+  instances: "window",
+  valProtocol: "window",
+  negatives: 500,
+  batch: 8,
+  epochs: 40,
+  patience: 10,
+  trainCuts: 3,
+} as const satisfies Partial<TrainOptions>;
+
 export interface ProtocolOptions extends Omit<TrainOptions, "evaluate" | "version"> {
   protocols?: readonly Protocol[];
 }
@@ -81,9 +92,10 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
     const split = randomSplit(dataset, seed);
     const visible: Dataset = { ...dataset, interactions: split.train };
     // Trained for this protocol: random held-out quarters of the visible part, all relevant, one ranking each.
+    // One instance per list makes epochs cheap, so each list's softmax runs over all its candidates, in small
+    // batches and for more epochs, over three seeded quarters (three CF fits) rather than one.
     const trained = await trainModel(visible, {
-      instances: "window",
-      valProtocol: "window",
+      ...RANDOM_PROTOCOL_TRAINING,
       ...opts,
       labels: "random",
       seed,

@@ -41,4 +41,10 @@ export interface Dataset {
   regions: Region[];
   /** Each user's home region. */
   homeRegion: Map<number, string>;
+  /**
+   * False when the source records no real viewing context (MovieLens: devices and regions are assigned by hash,
+   * timestamps are when a rating was entered): trainers then hold the context features at zero weight, since
+   * whatever they learned from them would be noise. Absent means observed (the synthetic world).
+   */
+  contextObserved?: boolean;
 }

@@ -80,6 +80,8 @@ describe("loadMovieLens on fixtures", () => {
       expect(ds.homeRegion.get(x.userId)).toBe(x.region);
     }
     expect(ds.name).toMatch(/^movielens:frontrow-ml-/);
+    // Devices and regions are made up and timestamps are rating times: no viewing context to learn from.
+    expect(ds.contextObserved).toBe(false);
   });
 
   it("treats tags.csv as optional", () => {

@@ -287,5 +287,6 @@ export function loadMovieLens(dir: string, opts: MovieLensOptions = {}): Dataset
     interactions,
     regions: regions.map((r) => ({ ...r })),
     homeRegion,
+    contextObserved: false,
   };
 }

@@ -172,9 +172,17 @@ describe("OriginRows on a hand-made log", () => {
 
   it("builds profiles from the user's history, oldest first", () => {
     const items = handMade().items;
-    const h = [1, 2, 6].map((id) => items.find((i) => i.id === id) as Item);
-    expect(rows.profileFor(2)).toEqual(profileFromHistory("2", h, NOW));
-    expect(rows.profileFor(2).lastWatched).toBe(6);
+    // Each title with the popularity the candidate lists carry, so the profile's mean is on the lists' scale.
+    const popularity = new Map(rows.catalogList().candidates.map((c) => [c.id, c.popularity]));
+    const h = [1, 2, 6].map((id) => ({
+      ...(items.find((i) => i.id === id) as Item),
+      popularity: popularity.get(id) as number,
+    }));
+    const p = rows.profileFor(2);
+    expect(p).toEqual(profileFromHistory("2", h, NOW));
+    expect(p.lastWatched).toBe(6);
+    expect(p.yearMean).toBeCloseTo(h.reduce((s, x) => s + x.year, 0) / 3, 9);
+    expect(p.popularityMean).toBeCloseTo(h.reduce((s, x) => s + x.popularity, 0) / 3, 9);
   });
 
   it("lists the catalogue by id with cfScore = popularity", () => {

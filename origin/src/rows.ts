@@ -189,7 +189,10 @@ export class OriginRows {
 
   /** The profile the edge reads for a user (core profileFromHistory over the user's titles, oldest first). */
   profileFor(userId: number): UserProfile {
-    const history = this.history(userId).map((id) => this.items.get(id) as Item);
+    const history = this.history(userId).map((id) => ({
+      ...(this.items.get(id) as Item),
+      popularity: this.popularity.get(id) ?? 0,
+    }));
     return profileFromHistory(String(userId), history, this.clock());
   }
 

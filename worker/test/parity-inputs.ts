@@ -8,6 +8,8 @@ export function parityInputs() {
     genreAffinity: Array.from({ length: 19 }, (_, i) => ((i * 7) % 19) / 60),
     tagAffinity: Array.from({ length: 16 }, (_, i) => ((i * 5) % 16) / 32),
     activity: 340,
+    yearMean: 1998.5,
+    popularityMean: 0.42,
   };
   const ctx = (device: RankingContext["device"], localHour: number, weekday: number): RankingContext => ({
     region: "eu-west",
