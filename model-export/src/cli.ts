@@ -593,6 +593,8 @@ ${TARGET_HELP}
   rollback: {
     summary: "point the global or one region's pointer back at its previous version",
     usage: `usage: npm run model -- rollback [--region R] [--local [--persist-to DIR] | --remote [--env NAME]]
+  One KV write. Rolling back a region's first activation removes the region's pointer: the region follows the
+  global pointer again.
 ${TARGET_HELP}`,
     options: { region: { type: "string" }, ...TARGET_OPTIONS },
     async run(v, _p, io) {

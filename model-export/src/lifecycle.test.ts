@@ -316,8 +316,17 @@ describe("activate, rollback, list", () => {
       "a                                2026-11-25T12:00:00.000Z     6034        -        -  global",
       "b                                2026-11-25T12:00:00.000Z     6034        -        -  us-east",
     ]);
+    // Rolling back a region's first activation removes the override: the region follows global again.
+    expect(await rollbackPointer(s, { region: "us-east" })).toEqual({
+      key: "model:active:us-east",
+      from: "b",
+      to: "follows global (a)",
+      changed: true,
+    });
+    expect(await s.get("model:active:us-east")).toBeNull();
+    expect((await listVersions(s)).regions).toEqual({});
     await expect(rollbackPointer(s, { region: "us-east" })).rejects.toThrow(
-      "model:active:us-east: region us-east has no earlier activation",
+      "model:active:us-east: region us-east has never been activated; nothing to roll back",
     );
     await expect(rollbackPointer(s, { region: "eu-west" })).rejects.toThrow(
       "model:active:eu-west: region eu-west has never been activated; nothing to roll back",

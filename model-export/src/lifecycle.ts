@@ -45,6 +45,8 @@ export interface ModelStore {
    * missing, a deleted one may still show.
    */
   list(prefix: string): Promise<KvListedKey[]>;
+  /** Removes a key (a no-op when it is absent). */
+  delete(key: string): Promise<void>;
 }
 
 /** A refusal that leaves KV as it was: a bad request rather than a failure of the store. */
@@ -192,6 +194,7 @@ export async function publishVersion(
 export interface PointerChange {
   key: string;
   from: string | null;
+  /** The version the pointer names now; for a removed regional pointer, `follows global (<version>)`. */
   to: string;
   /** False when the pointer already named the version (nothing written). */
   changed: boolean;
@@ -266,6 +269,12 @@ export async function rollbackPointer(
   const old = await readPointer(store, opts.region);
   if (!old) throw new LifecycleError(`${key}: ${where} has never been activated; nothing to roll back`);
   const [previous, ...rest] = old.history ?? [];
+  if (!previous && opts.region) {
+    // A region's first activation is an override of the global pointer: undoing it removes the override.
+    await store.delete(key);
+    const global = await readPointer(store);
+    return { key, from: old.version, to: `follows global (${global?.version ?? "none"})`, changed: true };
+  }
   if (!previous) {
     throw new LifecycleError(
       `${key}: ${where} has no earlier activation to roll back to (active: ${old.version}); activate a version instead`,

@@ -51,6 +51,12 @@ export class MemoryStore implements ModelStore {
     }
   }
 
+  async delete(key: string): Promise<void> {
+    this.data.delete(key);
+    this.metadata.delete(key);
+    this.writes.push(`delete ${key}`);
+  }
+
   async list(prefix: string): Promise<KvListedKey[]> {
     return [...this.data.keys()]
       .filter((k) => k.startsWith(prefix))

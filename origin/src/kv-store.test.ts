@@ -46,6 +46,18 @@ describe("remoteStore", () => {
       "kv key get model:a:onnx --binding",
       "kv key list --prefix model:b:onnx",
     ]);
+    await store.delete("model:active:us-east");
+    expect(calls.at(-1)).toEqual([
+      "kv",
+      "key",
+      "delete",
+      "model:active:us-east",
+      "--binding",
+      "KV",
+      "--remote",
+      "--preview",
+      "false",
+    ]);
   });
 
   it("writes KV metadata through the bulk file and lists a prefix with its metadata", async () => {

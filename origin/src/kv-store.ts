@@ -36,6 +36,8 @@ export interface ListingKvStore extends KvStore {
   putAll(entries: readonly KvWrite[]): Promise<void>;
   /** Every key with `prefix` and its metadata, all pages (KV list: eventually consistent, up to ~60 s remote). */
   list(prefix: string): Promise<KvListedKey[]>;
+  /** Removes one key; absent keys are not an error. */
+  delete(key: string): Promise<void>;
 }
 
 /**
@@ -81,6 +83,7 @@ export async function openLocalStore(target: KvTarget): Promise<ListingKvStore> 
         cursor = page.cursor;
       }
     },
+    delete: (key) => kv.delete(key),
     close: () => proxy.dispose(),
   };
 }
@@ -93,6 +96,7 @@ interface KVNamespaceLike {
     prefix?: string;
     cursor?: string;
   }): Promise<{ keys: { name: string; metadata?: unknown }[]; list_complete: boolean; cursor?: string }>;
+  delete(key: string): Promise<void>;
 }
 
 /** Runs wrangler with arguments and returns stdout; throws with wrangler's last output lines on failure. */
@@ -161,6 +165,9 @@ export function remoteStore(target: KvTarget, run: WranglerRunner = runWrangler)
         metadata?: unknown;
       }[];
       return listed.map((k) => (k.metadata == null ? { name: k.name } : { name: k.name, metadata: k.metadata }));
+    },
+    async delete(key) {
+      run(["kv", "key", "delete", key, ...common]);
     },
     close: async () => {},
   };

@@ -41,6 +41,7 @@ const store: ModelStore = {
       cursor = page.cursor;
     }
   },
+  delete: (key) => env.KV.delete(key),
 };
 
 const US_EAST = { ...EU_EVENING, "x-frontrow-region": "us-east", "x-frontrow-timezone": "America/New_York" };
@@ -162,6 +163,20 @@ describe("rollback", () => {
     await refresh(h);
     expect((await row(h, "6", US_EAST)).model.version).toBe("a-1");
     expect((await row(h, "6", EU_EVENING)).model.version).toBe("a-1");
+  });
+
+  it("rolling back a region's first activation puts the region back on the global pointer", async () => {
+    await publish(variant("f-1"), variant("f-2"));
+    await activateVersion(store, "f-1");
+    await activateVersion(store, "f-2", { region: "us-east" });
+    await seedUser("8", "us-east");
+    const h = harness();
+    expect((await row(h, "8", US_EAST)).model.version).toBe("f-2");
+    const change = await rollbackPointer(store, { region: "us-east" });
+    expect([change.from, change.to]).toEqual(["f-2", "follows global (f-1)"]);
+    expect(await env.KV.get("model:active:us-east")).toBeNull();
+    await refresh(h);
+    expect((await row(h, "8", US_EAST)).model.version).toBe("f-1");
   });
 });
 
