@@ -49,7 +49,7 @@ describe("pruneUnits", () => {
 });
 
 describe("compareSpeed", () => {
-  it("times both functions the same number of times, alternating", async () => {
+  it("times both functions the same number of times, alternating which goes first", async () => {
     const calls: string[] = [];
     const r = await compareSpeed(
       { full: async () => calls.push("f"), variant: async () => calls.push("v") },
@@ -60,6 +60,6 @@ describe("compareSpeed", () => {
     expect(r.rows).toBe(500);
     expect(calls.filter((c) => c === "f")).toHaveLength(300 + 3 * 2);
     expect(calls.filter((c) => c === "v")).toHaveLength(300 + 3 * 2);
-    expect(calls.slice(600)).toEqual(["f", "f", "v", "v", "f", "f", "v", "v", "f", "f", "v", "v"]);
+    expect(calls.slice(600)).toEqual(["f", "f", "v", "v", "v", "v", "f", "f", "f", "f", "v", "v"]);
   });
 });
