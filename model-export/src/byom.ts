@@ -8,22 +8,15 @@ import { MODEL_VERSION_PATTERN, type ModelManifest, ModelManifestSchema, sha256H
 import { firstNonFinite } from "../../core/ranker.js";
 import { EaseGenerator } from "../../origin/src/cf/ease.js";
 import type { CandidateGenerator } from "../../origin/src/cf/types.js";
-import type { Dataset, Interaction } from "../../origin/src/dataset.js";
+import type { Dataset } from "../../origin/src/dataset.js";
 import { evaluate, type ListScorer } from "./evaluate.js";
+import { type ExampleList, fingerprintInteractions, listFeatures, type SplitOptions } from "./examples.js";
 import {
-  buildStage,
-  type ExampleList,
-  fingerprintInteractions,
-  listFeatures,
-  randomSplit,
-  type SplitOptions,
-  type Stage,
-  temporalSplit,
-  testStage,
-} from "./examples.js";
-import {
+  describeVisible,
   type EvaluatedModel,
   type EvaluationReport,
+  HELD_OUT,
+  heldOutStage,
   PROTOCOLS,
   type Protocol,
   type ProtocolResult,
@@ -235,24 +228,6 @@ export interface GivenModelOptions {
 }
 
 /**
- * The held-out stage each protocol scores, built as runProtocols builds it: temporal = the test cut of the
- * temporal split (origin fitted on fit + val), random = the seeded per-user 75/25 split.
- */
-function protocolStage(
-  dataset: Dataset,
-  protocol: Protocol,
-  seed: number,
-  opts: { depth: number; makeGenerator: () => CandidateGenerator; split?: SplitOptions | undefined },
-): { stage: Stage; visible: Interaction[] } {
-  if (protocol === "temporal") {
-    const splits = temporalSplit(dataset, opts.split);
-    return { stage: testStage(dataset, splits, opts), visible: splits.flatMap((s) => [...s.fit, ...s.val]) };
-  }
-  const split = randomSplit(dataset, seed);
-  return { stage: buildStage(dataset, split.train, split.test, opts), visible: split.train };
-}
-
-/**
  * Scores a given ONNX model (imported, or an artifact directory) on the protocols' held-out lists, beside
  * popularity and origin order. Nothing is trained: the model is used as it is, so the report carries
  * GIVEN_MODEL_CAVEAT and `model`; `trainedOn` of each result is the visible part the origin was fitted on.
@@ -273,21 +248,17 @@ export async function evaluateGivenModel(
   try {
     for (const protocol of opts.protocols ?? PROTOCOLS) {
       const t0 = performance.now();
-      const { stage, visible } = protocolStage(dataset, protocol, seed, stageOpts);
+      const { stage, visible } = heldOutStage(dataset, protocol, seed, stageOpts);
       log(`${protocol}: scoring ${stage.lists.length} held-out lists with ${manifest.version} (onnxruntime-node)`);
       await scorer.prepare(stage.lists);
       const e = evaluate(stage, scorer.score);
       scorer.clear();
       results.push({
         protocol,
-        description: `${
-          protocol === "temporal"
-            ? "temporal: each user's latest 20% held out; the origin sees only what came before"
-            : "random: per user a random 25% held out (all held-out titles relevant); ranked in the first held-out view's context"
-        }; re-ranked by the given model ${manifest.version}, not trained on this visible part (it may have seen held-out interactions: not a clean protocol result)`,
+        description: `${protocol}: ${HELD_OUT[protocol]}; re-ranked by the given model ${manifest.version}, not trained on this visible part (it may have seen held-out interactions: not a clean protocol result)`,
         headline: e.window,
         evaluation: e,
-        trainedOn: { interactions: visible.length, fingerprint: await fingerprintInteractions(visible) },
+        trainedOn: await describeVisible(visible),
         seconds: (performance.now() - t0) / 1000,
       });
     }

@@ -10,7 +10,7 @@ import {
 } from "../../core/features.js";
 import { sha256Hex } from "../../core/manifest.js";
 import type { CandidateGenerator } from "../../origin/src/cf/types.js";
-import type { Dataset, Interaction, Item } from "../../origin/src/dataset.js";
+import { type Dataset, groupByUser, type Interaction, type Item } from "../../origin/src/dataset.js";
 import { Rng } from "./mlp.js";
 
 export interface SplitOptions {
@@ -132,16 +132,8 @@ export function buildStage(
   const generator = opts.makeGenerator();
   generator.fit(visible);
   const counts = new Map<number, number>();
-  const history = new Map<number, Interaction[]>();
-  for (const x of visible) {
-    counts.set(x.itemId, (counts.get(x.itemId) ?? 0) + 1);
-    let h = history.get(x.userId);
-    if (!h) {
-      h = [];
-      history.set(x.userId, h);
-    }
-    h.push(x);
-  }
+  for (const x of visible) counts.set(x.itemId, (counts.get(x.itemId) ?? 0) + 1);
+  const history = groupByUser(visible);
   let maxCount = 0;
   for (const c of counts.values()) maxCount = Math.max(maxCount, c);
   const logMax = Math.log1p(maxCount);
@@ -277,22 +269,4 @@ export function randomSplit(dataset: Dataset, seed: number, testFraction = 0.25)
   }
   train.sort((a, b) => a.ts - b.ts || a.userId - b.userId || a.itemId - b.itemId);
   return { train, test };
-}
-
-/**
- * Interactions per user, in log order. Users in `users` come first (with an empty list if they have none);
- * the others follow in order of first appearance.
- */
-function groupByUser(interactions: readonly Interaction[], users: readonly number[] = []): Map<number, Interaction[]> {
-  const byUser = new Map<number, Interaction[]>();
-  for (const u of users) byUser.set(u, []);
-  for (const x of interactions) {
-    let list = byUser.get(x.userId);
-    if (!list) {
-      list = [];
-      byUser.set(x.userId, list);
-    }
-    list.push(x);
-  }
-  return byUser;
 }

@@ -1,8 +1,17 @@
 // The two evaluation protocols (temporal, random per-user 75/25), each training on its own train part, plus the HTML chart.
 import { EaseGenerator } from "../../origin/src/cf/ease.js";
+import type { CandidateGenerator } from "../../origin/src/cf/types.js";
 import type { Dataset, Interaction } from "../../origin/src/dataset.js";
 import { type Evaluation, evaluate, type Method, type Metrics } from "./evaluate.js";
-import { buildStage, fingerprintInteractions, randomSplit, type StageOptions, temporalSplit } from "./examples.js";
+import {
+  buildStage,
+  fingerprintInteractions,
+  randomSplit,
+  type SplitOptions,
+  type Stage,
+  temporalSplit,
+  testStage,
+} from "./examples.js";
 import { CachedListScorer } from "./fit.js";
 import { type TrainOptions, trainModel } from "./index.js";
 
@@ -62,6 +71,31 @@ export interface ProtocolOptions extends Omit<TrainOptions, "evaluate" | "versio
   protocols?: readonly Protocol[];
 }
 
+/** What each protocol holds out, as the reports describe it. */
+export const HELD_OUT: Record<Protocol, string> = {
+  temporal: "each user's latest 20% held out; the origin sees only what came before",
+  random:
+    "per user a random 25% held out (all held-out titles relevant), as the public MovieLens 100k table; ranked in the first held-out view's context",
+};
+
+/**
+ * The held-out stage each protocol scores, built as runProtocols builds it: temporal = the test cut of the
+ * temporal split (origin fitted on fit + val), random = the seeded per-user 75/25 split.
+ */
+export function heldOutStage(
+  dataset: Dataset,
+  protocol: Protocol,
+  seed: number,
+  opts: { depth: number; makeGenerator: () => CandidateGenerator; split?: SplitOptions | undefined },
+): { stage: Stage; visible: Interaction[] } {
+  if (protocol === "temporal") {
+    const splits = temporalSplit(dataset, opts.split);
+    return { stage: testStage(dataset, splits, opts), visible: splits.flatMap((s) => [...s.fit, ...s.val]) };
+  }
+  const split = randomSplit(dataset, seed);
+  return { stage: buildStage(dataset, split.train, split.test, opts), visible: split.train };
+}
+
 /**
  * Runs each protocol end to end: the re-ranker is trained only on that protocol's visible part (no held-out
  * title ever reaches training), the origin CF is fitted on the same part, and popularity, origin order and
@@ -80,8 +114,7 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
       const e = trained.report.test as Evaluation;
       results.push({
         protocol,
-        description:
-          "temporal: each user's latest 20% held out; the origin and the re-ranker see only what came before",
+        description: `temporal: ${HELD_OUT.temporal}, and so does the re-ranker`,
         headline: e.window,
         evaluation: e,
         trainedOn: await describeVisible(temporalSplit(dataset, opts.split).flatMap((s) => [...s.fit, ...s.val])),
@@ -102,16 +135,14 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
       depth,
       evaluate: false,
     });
-    const stageOpts: StageOptions = {
+    const { stage } = heldOutStage(dataset, "random", seed, {
       depth,
       makeGenerator: opts.makeGenerator ?? (() => new EaseGenerator()),
-    };
-    const stage = buildStage(dataset, split.train, split.test, stageOpts);
+    });
     const e = evaluate(stage, new CachedListScorer(trained.model).score);
     results.push({
       protocol,
-      description:
-        "random: per user a random 25% held out (all held-out titles relevant), as the public MovieLens 100k table; ranked in the first held-out view's context",
+      description: `random: ${HELD_OUT.random}`,
       headline: e.window,
       evaluation: e,
       trainedOn: await describeVisible(split.train),
@@ -127,7 +158,8 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
   };
 }
 
-async function describeVisible(xs: Interaction[]): Promise<ProtocolResult["trainedOn"]> {
+/** Size and fingerprint of the part a protocol's origin (and re-ranker) was fitted on. */
+export async function describeVisible(xs: Interaction[]): Promise<ProtocolResult["trainedOn"]> {
   return { interactions: xs.length, fingerprint: await fingerprintInteractions(xs) };
 }
 

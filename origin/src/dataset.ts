@@ -48,3 +48,24 @@ export interface Dataset {
    */
   contextObserved?: boolean;
 }
+
+/**
+ * Interactions per user, in log order. Users in `users` come first (with an empty list if they have none);
+ * the others follow in order of first appearance.
+ */
+export function groupByUser(
+  interactions: readonly Interaction[],
+  users: readonly number[] = [],
+): Map<number, Interaction[]> {
+  const byUser = new Map<number, Interaction[]>();
+  for (const u of users) byUser.set(u, []);
+  for (const x of interactions) {
+    let list = byUser.get(x.userId);
+    if (!list) {
+      list = [];
+      byUser.set(x.userId, list);
+    }
+    list.push(x);
+  }
+  return byUser;
+}

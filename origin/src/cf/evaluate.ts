@@ -1,6 +1,6 @@
 // Offline CF evaluation: per-user temporal holdout, NDCG@k / Recall@k, and a popularity baseline to beat.
 import { ndcgAtK, recallAtK } from "../../../core/metrics.js";
-import type { Interaction } from "../dataset.js";
+import { groupByUser, type Interaction } from "../dataset.js";
 import { checkDepth, topK } from "./common.js";
 import type { CandidateGenerator, FitInteraction, Scored } from "./types.js";
 
@@ -18,15 +18,7 @@ export interface TemporalSplit {
  */
 export function temporalSplit(interactions: readonly Interaction[], fraction = 0.2): TemporalSplit {
   if (!(fraction > 0 && fraction < 1)) throw new RangeError(`holdout fraction must be in (0, 1), got ${fraction}`);
-  const byUser = new Map<number, Interaction[]>();
-  for (const x of interactions) {
-    let a = byUser.get(x.userId);
-    if (!a) {
-      a = [];
-      byUser.set(x.userId, a);
-    }
-    a.push(x);
-  }
+  const byUser = groupByUser(interactions);
   const train: Interaction[] = [];
   const test = new Map<number, Set<number>>();
   const seen = new Map<number, Set<number>>();
