@@ -1,5 +1,5 @@
 // Helpers shared by the CF implementations: input checks, per-user histories and deterministic top-k selection.
-import type { FitInteraction, Scored } from "./types.js";
+import type { CandidateGenerator, FitInteraction, Scored } from "./types.js";
 
 /** Throws a RangeError unless depth is a non-negative integer. */
 export function checkDepth(depth: number): void {
@@ -72,4 +72,60 @@ export function topK(
   return heapIdx
     .map((i) => ({ itemId: itemOf[i] as number, score: scores[i] as number }))
     .sort((a, b) => b.score - a.score || a.itemId - b.itemId);
+}
+
+/**
+ * What item-to-item generators share: a column per modelled title, each user's history as ascending columns,
+ * and recommendations from a history through the subclass's `score`. Subclasses fit their weights and call
+ * `index` with the titles they model.
+ */
+export abstract class ItemColumnGenerator implements CandidateGenerator {
+  abstract readonly name: string;
+  abstract params: Record<string, number>;
+  protected itemOf = new Int32Array(0);
+  protected colOf = new Map<number, number>();
+  private histories = new Map<number, Int32Array>();
+
+  abstract fit(interactions: readonly FitInteraction[]): void;
+  abstract similar(itemId: number, depth: number): Scored[];
+  /** The best `depth` titles for a history of columns (ascending), none of them in `exclude`. */
+  protected abstract score(cols: Int32Array, depth: number, exclude: ReadonlySet<number>): Scored[];
+
+  /** Makes `items` (ascending ids) the modelled titles and maps every user's history onto them. */
+  protected index(items: readonly number[], histories: ReadonlyMap<number, readonly number[]>): void {
+    this.itemOf = Int32Array.from(items);
+    this.colOf = new Map(items.map((id, c) => [id, c]));
+    this.histories = new Map();
+    for (const [u, h] of histories) this.histories.set(u, this.toCols(h));
+  }
+
+  /** A user's fitted history as columns. */
+  protected historyCols(userId: number): Int32Array | undefined {
+    return this.histories.get(userId);
+  }
+
+  recommend(userId: number, depth: number, exclude: ReadonlySet<number>): Scored[] {
+    checkDepth(depth);
+    const cols = this.histories.get(userId);
+    return cols ? this.score(cols, depth, exclude) : [];
+  }
+
+  recommendForHistory(history: readonly number[], depth: number, exclude: ReadonlySet<number>): Scored[] {
+    checkDepth(depth);
+    return this.score(this.toCols([...new Set(history)]), depth, exclude);
+  }
+
+  covers(itemId: number): boolean {
+    return this.colOf.has(itemId);
+  }
+
+  /** The modelled titles among `items`, as ascending columns. */
+  private toCols(items: readonly number[]): Int32Array {
+    const cols: number[] = [];
+    for (const i of items) {
+      const c = this.colOf.get(i);
+      if (c !== undefined) cols.push(c);
+    }
+    return Int32Array.from(cols.sort((a, b) => a - b));
+  }
 }

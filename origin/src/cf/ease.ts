@@ -1,7 +1,7 @@
 // EASE (Steck 2019): a closed-form item-item linear autoencoder, B = I - P / diag(P), P = (X^T X + lambda I)^-1.
-import { checkDepth, topK, userHistories } from "./common.js";
+import { checkDepth, ItemColumnGenerator, topK, userHistories } from "./common.js";
 import { spdInverse } from "./linalg.js";
-import type { CandidateGenerator, FitInteraction, Scored } from "./types.js";
+import type { FitInteraction, Scored } from "./types.js";
 
 export interface EaseOptions {
   /** L2 regularisation added to the Gram matrix's diagonal. */
@@ -17,18 +17,16 @@ export interface EaseOptions {
 export const EASE_DEFAULTS = { lambda: 200, maxItems: 2500 } as const;
 
 /** EASE candidate generator over implicit (watched / not watched) feedback. */
-export class EaseGenerator implements CandidateGenerator {
+export class EaseGenerator extends ItemColumnGenerator {
   readonly name = "ease";
   params: Record<string, number>;
   private readonly lambda: number;
   private readonly maxItems: number;
   private n = 0;
-  private itemOf = new Int32Array(0);
-  private colOf = new Map<number, number>();
   private weights = new Float32Array(0);
-  private histories = new Map<number, Int32Array>();
 
   constructor(opts: EaseOptions = {}) {
+    super();
     this.lambda = opts.lambda ?? EASE_DEFAULTS.lambda;
     this.maxItems = opts.maxItems ?? EASE_DEFAULTS.maxItems;
     if (!(this.lambda > 0)) throw new RangeError(`ease: lambda must be > 0, got ${this.lambda}`);
@@ -49,13 +47,10 @@ export class EaseGenerator implements CandidateGenerator {
       .sort((a, b) => a - b);
     const n = chosen.length;
     this.n = n;
-    this.itemOf = Int32Array.from(chosen);
-    this.colOf = new Map(chosen.map((id, c) => [id, c]));
-    this.histories = new Map();
+    this.index(chosen, histories);
     const gram = new Float64Array(n * n);
-    for (const [u, items] of histories) {
-      const cols = this.toCols(items);
-      this.histories.set(u, cols);
+    for (const u of histories.keys()) {
+      const cols = this.historyCols(u) as Int32Array;
       for (let x = 0; x < cols.length; x++) {
         const row = (cols[x] as number) * n;
         // Lower triangle only: cols ascend, so cols[y] <= cols[x] for y <= x.
@@ -73,17 +68,6 @@ export class EaseGenerator implements CandidateGenerator {
     this.params = { lambda: this.lambda, maxItems: this.maxItems, items: n };
   }
 
-  recommend(userId: number, depth: number, exclude: ReadonlySet<number>): Scored[] {
-    checkDepth(depth);
-    const cols = this.histories.get(userId);
-    return cols ? this.score(cols, depth, exclude) : [];
-  }
-
-  recommendForHistory(history: readonly number[], depth: number, exclude: ReadonlySet<number>): Scored[] {
-    checkDepth(depth);
-    return this.score(this.toCols([...new Set(history)]), depth, exclude);
-  }
-
   similar(itemId: number, depth: number): Scored[] {
     checkDepth(depth);
     const c = this.colOf.get(itemId);
@@ -92,20 +76,7 @@ export class EaseGenerator implements CandidateGenerator {
     return topK(row, this.itemOf, depth, (j) => j !== c);
   }
 
-  covers(itemId: number): boolean {
-    return this.colOf.has(itemId);
-  }
-
-  private toCols(items: readonly number[]): Int32Array {
-    const cols: number[] = [];
-    for (const i of items) {
-      const c = this.colOf.get(i);
-      if (c !== undefined) cols.push(c);
-    }
-    return Int32Array.from(cols.sort((a, b) => a - b));
-  }
-
-  private score(cols: Int32Array, depth: number, exclude: ReadonlySet<number>): Scored[] {
+  protected score(cols: Int32Array, depth: number, exclude: ReadonlySet<number>): Scored[] {
     if (cols.length === 0) return [];
     const n = this.n;
     const s = new Float64Array(n);

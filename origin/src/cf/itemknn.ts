@@ -1,6 +1,6 @@
 // Item-item kNN: cosine similarity of items' viewer sets with shrinkage, top-k neighbours kept per item.
-import { checkDepth, topK, userHistories } from "./common.js";
-import type { CandidateGenerator, FitInteraction, Scored } from "./types.js";
+import { checkDepth, ItemColumnGenerator, topK, userHistories } from "./common.js";
+import type { FitInteraction, Scored } from "./types.js";
 
 export interface ItemKnnOptions {
   /** Neighbours kept per item (also the longest `similar` answer). */
@@ -12,20 +12,18 @@ export interface ItemKnnOptions {
 export const ITEMKNN_DEFAULTS = { neighbours: 300, shrink: 10 } as const;
 
 /** Item-based collaborative filtering over implicit feedback. */
-export class ItemKnnGenerator implements CandidateGenerator {
+export class ItemKnnGenerator extends ItemColumnGenerator {
   readonly name = "itemknn";
   params: Record<string, number>;
   private readonly k: number;
   private readonly shrink: number;
-  private itemOf = new Int32Array(0);
-  private colOf = new Map<number, number>();
   /** CSR neighbour lists: neighbours of column c are nbrCol/nbrSim[nbrStart[c] .. nbrStart[c + 1]), best first. */
   private nbrStart = new Int32Array(1);
   private nbrCol = new Int32Array(0);
   private nbrSim = new Float32Array(0);
-  private histories = new Map<number, Int32Array>();
 
   constructor(opts: ItemKnnOptions = {}) {
+    super();
     this.k = opts.neighbours ?? ITEMKNN_DEFAULTS.neighbours;
     this.shrink = opts.shrink ?? ITEMKNN_DEFAULTS.shrink;
     if (!Number.isInteger(this.k) || this.k < 1) {
@@ -39,20 +37,15 @@ export class ItemKnnGenerator implements CandidateGenerator {
     const histories = userHistories(interactions);
     const ids = new Set<number>();
     for (const items of histories.values()) for (const i of items) ids.add(i);
-    const itemOf = Int32Array.from([...ids].sort((a, b) => a - b));
-    const n = itemOf.length;
-    const colOf = new Map<number, number>();
-    itemOf.forEach((id, c) => {
-      colOf.set(id, c);
-    });
-    this.itemOf = itemOf;
-    this.colOf = colOf;
-    this.histories = new Map();
+    this.index(
+      [...ids].sort((a, b) => a - b),
+      histories,
+    );
+    const n = this.itemOf.length;
     const viewers: number[][] = Array.from({ length: n }, () => []);
     const userCols: Int32Array[] = [];
-    for (const [u, items] of histories) {
-      const cols = Int32Array.from(items.map((i) => colOf.get(i) as number));
-      this.histories.set(u, cols);
+    for (const u of histories.keys()) {
+      const cols = this.historyCols(u) as Int32Array;
       for (const c of cols) (viewers[c] as number[]).push(userCols.length);
       userCols.push(cols);
     }
@@ -95,22 +88,6 @@ export class ItemKnnGenerator implements CandidateGenerator {
     this.params = { neighbours: this.k, shrink: this.shrink, items: n };
   }
 
-  recommend(userId: number, depth: number, exclude: ReadonlySet<number>): Scored[] {
-    checkDepth(depth);
-    const cols = this.histories.get(userId);
-    return cols ? this.score(cols, depth, exclude) : [];
-  }
-
-  recommendForHistory(history: readonly number[], depth: number, exclude: ReadonlySet<number>): Scored[] {
-    checkDepth(depth);
-    const cols: number[] = [];
-    for (const id of new Set(history)) {
-      const c = this.colOf.get(id);
-      if (c !== undefined) cols.push(c);
-    }
-    return this.score(Int32Array.from(cols.sort((a, b) => a - b)), depth, exclude);
-  }
-
   similar(itemId: number, depth: number): Scored[] {
     checkDepth(depth);
     const c = this.colOf.get(itemId);
@@ -123,11 +100,7 @@ export class ItemKnnGenerator implements CandidateGenerator {
     return out;
   }
 
-  covers(itemId: number): boolean {
-    return this.colOf.has(itemId);
-  }
-
-  private score(cols: Int32Array, depth: number, exclude: ReadonlySet<number>): Scored[] {
+  protected score(cols: Int32Array, depth: number, exclude: ReadonlySet<number>): Scored[] {
     if (cols.length === 0) return [];
     const s = new Float64Array(this.itemOf.length);
     const seen = new Uint8Array(this.itemOf.length);
