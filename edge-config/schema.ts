@@ -379,7 +379,22 @@ export function regionIds(cfg: EdgeConfig): string[] {
 
 /** Maps a Cloudflare colo and country to a region id (colo wins), else the default region. */
 export function regionFor(cfg: EdgeConfig, colo: string | undefined, country: string | undefined): string {
-  for (const [id, r] of Object.entries(cfg.regions)) if (colo && r.colos.includes(colo)) return id;
-  for (const [id, r] of Object.entries(cfg.regions)) if (country && r.countries.includes(country)) return id;
-  return cfg.defaultRegion;
+  const idx = regionIndex(cfg);
+  return (colo && idx.colos.get(colo)) || (country && idx.countries.get(country)) || cfg.defaultRegion;
+}
+
+// Colo and country lookups per config object, built once instead of scanning every region on each request.
+const regionIndexes = new WeakMap<EdgeConfig, { colos: Map<string, string>; countries: Map<string, string> }>();
+function regionIndex(cfg: EdgeConfig): { colos: Map<string, string>; countries: Map<string, string> } {
+  let idx = regionIndexes.get(cfg);
+  if (!idx) {
+    idx = { colos: new Map(), countries: new Map() };
+    // The first region listing a colo or country wins, as the scan in file order did.
+    for (const [id, r] of Object.entries(cfg.regions)) {
+      for (const c of r.colos) if (!idx.colos.has(c)) idx.colos.set(c, id);
+      for (const c of r.countries) if (!idx.countries.has(c)) idx.countries.set(c, id);
+    }
+    regionIndexes.set(cfg, idx);
+  }
+  return idx;
 }

@@ -26,6 +26,8 @@ export interface Services {
 /** Builds the services; tests pass their own loader or options to get a fresh, isolated set. */
 export function createServices(loader: ModelLoader = loadModel): Services {
   const memory = new MemoryListStore();
+  // One tiered store per bindings object (the same object on every request of an isolate), not one per request.
+  const tiers = new WeakMap<Env, ListStore>();
   return {
     models: new ModelRegistry(loader),
     memory,
@@ -34,6 +36,13 @@ export function createServices(loader: ModelLoader = loadModel): Services {
     config: new ConfigStore(),
     negative: new NegativeCache(),
     ops: new OpsRecorder(),
-    lists: (env) => new TieredListStore([memory, new KvListStore(env.KV)]),
+    lists: (env) => {
+      let store = tiers.get(env);
+      if (!store) {
+        store = new TieredListStore([memory, new KvListStore(env.KV)]);
+        tiers.set(env, store);
+      }
+      return store;
+    },
   };
 }
