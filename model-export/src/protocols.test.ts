@@ -50,6 +50,9 @@ describe("runProtocols", () => {
       }
       expect(r.trainedOn.interactions).toBeLessThan(world.interactions.length);
     }
+    // The temporal re-ranker is train's recipe with the epoch picked on validation users' per-user NDCG@10.
+    const temporal = await trainModel(world, { ...opts, depth: 500, evaluate: true, valProtocol: "window" });
+    expect(report.results[0]?.headline.model).toEqual(temporal.report.test?.window.model);
     const again = await runProtocols(world, opts);
     expect(again.results.map((r) => r.headline)).toEqual(report.results.map((r) => r.headline));
 
