@@ -380,6 +380,9 @@ async function main(): Promise<number> {
     const wsUrl = await findInspector(stack.workerdPid);
     if (!wsUrl) log("soak: no inspector on the user worker's workerd: RSS only, the heap criterion cannot pass");
     const insp = wsUrl ? await Inspector.open(wsUrl) : null;
+    // The first call on a fresh session, made while the isolate is idle: under load a new session's first answer
+    // was seen to starve behind requests for the whole run.
+    if (insp && (await insp.heap(30_000)) === null) log("soak: the inspector did not answer a first heap reading");
     const ids = await itemIds(stack.url);
     const mix = new SessionMix({
       seed: opts.seed,
