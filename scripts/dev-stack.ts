@@ -1,14 +1,39 @@
 // `npm start`: publishes lists, profiles, the catalog and the model into the local KV, then runs the reference
 // origin (127.0.0.1:8788) and the worker under `wrangler dev` (127.0.0.1:8787). The model is the one bundled
-// with the worker (worker/model, trained by model-export); `--model-dir DIR` publishes another.
+// with the worker (worker/model, trained by model-export); `--model-dir DIR` publishes another. `--port`,
+// `--origin-port`, `--inspector-port` and `--persist-to` let a second stack (e.g. the soak) run beside one.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
 
-const ORIGIN = "http://127.0.0.1:8788";
-const EDGE = "http://127.0.0.1:8787";
-const modelDirArg = process.argv.indexOf("--model-dir");
-const MODEL_DIR = modelDirArg > 0 ? (process.argv[modelDirArg + 1] ?? "") : "worker/model";
-const once = process.argv.includes("--once");
+const { values: opts } = parseArgs({
+  options: {
+    "model-dir": { type: "string", default: "worker/model" },
+    once: { type: "boolean", default: false },
+    port: { type: "string", default: "8787" },
+    "origin-port": { type: "string", default: "8788" },
+    "inspector-port": { type: "string" },
+    "persist-to": { type: "string" },
+  },
+  strict: true,
+});
+function portOption(name: string, raw: string): string {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > 65535) {
+    console.error(`✖ --${name} must be a port number in 1..65535, got "${raw}"`);
+    process.exit(2);
+  }
+  return raw;
+}
+const EDGE_PORT = portOption("port", opts.port);
+const ORIGIN_PORT = portOption("origin-port", opts["origin-port"]);
+const INSPECTOR_PORT =
+  opts["inspector-port"] === undefined ? undefined : portOption("inspector-port", opts["inspector-port"]);
+const PERSIST_TO = opts["persist-to"];
+const ORIGIN = `http://127.0.0.1:${ORIGIN_PORT}`;
+const EDGE = `http://127.0.0.1:${EDGE_PORT}`;
+const MODEL_DIR = opts["model-dir"];
+const once = opts.once;
 const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 const children: ChildProcess[] = [];
 
@@ -97,11 +122,23 @@ step("publish lists, profiles and the model into local KV", "npx", [
   "--local",
   "--model-dir",
   MODEL_DIR,
+  ...(PERSIST_TO ? ["--persist-to", PERSIST_TO] : []),
 ]);
 // Not essential: stopping the origin is how one watches the edge degrade to stale and popular lists.
-const origin = start("reference origin", "npx", ["tsx", "origin/src/server.ts"], false);
+const origin = start("reference origin", "npx", ["tsx", "origin/src/server.ts", "--port", ORIGIN_PORT], false);
 await waitFor(`${ORIGIN}/healthz`, "origin");
-start("edge worker", "npx", ["wrangler", "dev", "--var", "ALLOW_CONTEXT_OVERRIDE:true"]);
+start("edge worker", "npx", [
+  "wrangler",
+  "dev",
+  "--var",
+  "ALLOW_CONTEXT_OVERRIDE:true",
+  "--port",
+  EDGE_PORT,
+  "--var",
+  `ORIGIN_URL:${ORIGIN}`,
+  ...(INSPECTOR_PORT ? ["--inspector-port", INSPECTOR_PORT] : []),
+  ...(PERSIST_TO ? ["--persist-to", PERSIST_TO] : []),
+]);
 await waitFor(`${EDGE}/v1/ping`, "worker");
 
 const path = "/v1/recommendations/1?row=top-picks&limit=5&device=tv";

@@ -1,0 +1,670 @@
+// `npm run soak`: a fixed-rate load (autocannon) against `wrangler dev` with workerd memory sampled over time.
+import { type ChildProcess, spawn } from "node:child_process";
+import {
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer } from "node:net";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import WebSocket from "ws";
+import { z } from "zod";
+import { reportPage } from "./soak-chart.js";
+import { perUserPerMinute, SessionMix, type SoakRequest } from "./soak-mix.js";
+import {
+  type FlatnessCriterion,
+  flatnessVerdict,
+  type GcSample,
+  latencyPerSecond,
+  latencySummary,
+  type MemorySample,
+  thinSamples,
+} from "./soak-stats.js";
+import { table } from "./stats.js";
+
+/**
+ * Fixed before any run. At the default 100 req/s, 1 MiB/min of post-GC heap is ~175 bytes kept per request and
+ * 4 MiB/min of RSS ~700 bytes: a leak of anything per-request (a list, a tensor, a closure) is far above both.
+ */
+const CRITERION: FlatnessCriterion = { maxHeapSlopeMiBPerMin: 1, maxHeapGrowthMiB: 2, maxRssSlopeMiBPerMin: 4 };
+/** The achieved rate must reach this share of the target, or the soak did not test the load it claims. */
+const MIN_RATE_SHARE = 0.95;
+
+const Args = z.object({
+  rate: z.coerce.number().int().min(1).max(5000),
+  duration: z.coerce.number().int().min(10).max(3600),
+  warmup: z.coerce.number().int().min(0).max(600),
+  connections: z.coerce.number().int().min(1).max(1000),
+  "gc-every": z.coerce.number().int().min(2).max(600),
+  seed: z.coerce.number().int().min(0).max(0xffffffff),
+  users: z.coerce.number().int().min(1).max(1000),
+  timeout: z.coerce.number().int().min(1).max(60),
+  url: z.url().optional(),
+  pid: z.coerce.number().int().positive().optional(),
+  out: z.string().min(1),
+});
+type Options = z.infer<typeof Args>;
+
+const USAGE = `usage: npm run soak -- [--rate 100] [--duration 60] [--warmup 20] [--connections 20] [--gc-every 10]
+                     [--users 1000] [--seed 1] [--timeout 10] [--url http://127.0.0.1:8787 [--pid <workerd pid>]]
+                     [--out bench/results/soak]
+  Without --url it starts its own stack (scripts/dev-stack.ts on free ports, its own KV state) and stops it after.`;
+
+function options(): Options {
+  try {
+    const { values } = parseArgs({
+      options: {
+        rate: { type: "string", default: "100" },
+        duration: { type: "string", default: "60" },
+        warmup: { type: "string", default: "20" },
+        connections: { type: "string", default: "20" },
+        "gc-every": { type: "string", default: "10" },
+        seed: { type: "string", default: "1" },
+        users: { type: "string", default: "1000" },
+        timeout: { type: "string", default: "10" },
+        url: { type: "string" },
+        pid: { type: "string" },
+        out: { type: "string", default: "bench/results/soak" },
+      },
+      strict: true,
+    });
+    return Args.parse(values);
+  } catch (e) {
+    console.error(`soak: ${e instanceof z.ZodError ? z.prettifyError(e) : (e as Error).message}\n${USAGE}`);
+    process.exit(2);
+  }
+}
+
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MIB = 1024 * 1024;
+const round = (v: number, d = 3) => (Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : null);
+
+/** A port nothing listens on right now (the OS picks it); the stack binds it a moment later. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+// --- processes and sockets, from /proc -------------------------------------------------------------------
+
+const cmdline = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+const parentOf = (pid: number): number | null => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+  } catch {
+    return null;
+  }
+};
+const childrenOf = (pid: number): number[] =>
+  readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((p) => parentOf(p) === pid);
+function descendantsOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const c of childrenOf(pid)) out.push(c, ...descendantsOf(c));
+  return out;
+}
+
+/** TCP ports `pid` listens on (IPv4 and IPv6), from its socket inodes and /proc/net/tcp*. */
+function listeningPorts(pid: number): number[] {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`, "utf8").toString());
+      if (m?.[1]) inodes.add(m[1]);
+    }
+  } catch {
+    return [];
+  }
+  const ports: number[] = [];
+  for (const file of ["/proc/net/tcp", "/proc/net/tcp6"]) {
+    let text = "";
+    try {
+      text = readFileSync(file, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // local_address is hexip:hexport, st 0A is LISTEN, field 9 is the inode.
+      if (f[3] === "0A" && f[9] && inodes.has(f[9])) ports.push(Number.parseInt((f[1] ?? "").split(":")[1] ?? "", 16));
+    }
+  }
+  return ports;
+}
+
+/** The pid listening on `port` among the given candidates. */
+function listenerOf(port: number, pids: number[]): number | null {
+  return pids.find((p) => listeningPorts(p).includes(port)) ?? null;
+}
+
+/** The workerd that runs the user worker: wrangler starts two, and only that one has an inspector socket. */
+function userWorkerd(wranglerPid: number): number | null {
+  return (
+    childrenOf(wranglerPid).find((p) => {
+      const args = cmdline(p);
+      return (args[0] ?? "").endsWith("/workerd") && args.some((a) => a.startsWith("--inspector-addr"));
+    }) ?? null
+  );
+}
+
+function rssBytes(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m?.[1] ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+// --- the isolate's heap over the inspector -----------------------------------------------------------------
+
+const Targets = z.array(z.object({ id: z.string(), webSocketDebuggerUrl: z.string() }));
+const HeapUsage = z.object({ usedSize: z.number(), totalSize: z.number(), backingStorageSize: z.number().optional() });
+type HeapUsage = z.infer<typeof HeapUsage>;
+
+/** workerd's own inspector (not wrangler's proxy, which drops HeapProfiler calls): the user worker's target. */
+async function findInspector(workerdPid: number): Promise<string | null> {
+  for (const port of listeningPorts(workerdPid)) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/json`, { signal: AbortSignal.timeout(1000) });
+      const parsed = Targets.safeParse(await res.json());
+      const target = parsed.success ? parsed.data.find((t) => t.id.startsWith("core:user:")) : undefined;
+      if (target) return target.webSocketDebuggerUrl;
+    } catch {
+      // not the inspector
+    }
+  }
+  return null;
+}
+
+/** A minimal DevTools protocol session; calls time out rather than hang the sampler. */
+class Inspector {
+  private id = 0;
+  private readonly pending = new Map<number, (v: unknown) => void>();
+  private constructor(private readonly ws: WebSocket) {
+    ws.on("message", (data) => {
+      const msg = JSON.parse(String(data)) as { id?: number; result?: unknown };
+      if (msg.id !== undefined) this.pending.get(msg.id)?.(msg.result);
+      if (msg.id !== undefined) this.pending.delete(msg.id);
+    });
+  }
+  static async open(url: string): Promise<Inspector> {
+    const ws = new WebSocket(url);
+    await new Promise((resolve, reject) => {
+      ws.once("open", resolve);
+      ws.once("error", reject);
+    });
+    return new Inspector(ws);
+  }
+  call(method: string, timeoutMs = 5000): Promise<unknown> {
+    const my = ++this.id;
+    this.ws.send(JSON.stringify({ id: my, method, params: {} }));
+    return Promise.race([
+      new Promise((r) => this.pending.set(my, r)),
+      sleep(timeoutMs).then(() => {
+        this.pending.delete(my);
+        return null;
+      }),
+    ]);
+  }
+  async heap(timeoutMs = 5000): Promise<HeapUsage | null> {
+    const parsed = HeapUsage.safeParse(await this.call("Runtime.getHeapUsage", timeoutMs));
+    return parsed.success ? parsed.data : null;
+  }
+  /** A full GC, then the heap; workerd runs the GC when the isolate next has work, which load provides. */
+  async heapAfterGc(): Promise<HeapUsage | null> {
+    if ((await this.call("HeapProfiler.collectGarbage", 30_000)) === null) return null;
+    return this.heap(30_000);
+  }
+  close(): void {
+    this.ws.close();
+  }
+}
+
+// --- the stack -----------------------------------------------------------------------------------------------
+
+interface Stack {
+  url: string;
+  workerdPid: number;
+  started: boolean;
+  stop(): Promise<void>;
+}
+
+async function waitForModel(url: string, timeoutMs: number, alive: () => boolean): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  const Body = z.object({ servedBy: z.string() });
+  while (Date.now() < until) {
+    if (!alive()) throw new Error("the stack exited while starting");
+    try {
+      const res = await fetch(`${url}/v1/recommendations/1?row=top-picks&limit=5`, {
+        headers: { "x-frontrow-region": "eu-west" },
+        signal: AbortSignal.timeout(2000),
+      });
+      if (res.ok && Body.parse(await res.json()).servedBy === "model") return;
+    } catch {
+      // not up yet
+    }
+    await sleep(500);
+  }
+  throw new Error(`${url} did not serve a model-ranked row within ${timeoutMs / 1000} s`);
+}
+
+/** Starts the quick start's stack (scripts/dev-stack.ts) on free ports with its own KV state. */
+async function startStack(): Promise<Stack> {
+  const [edge, origin, inspector] = [await freePort(), await freePort(), await freePort()];
+  const work = mkdtempSync(join(tmpdir(), "frontrow-soak-"));
+  const logFile = join(work, "stack.log");
+  const child: ChildProcess = spawn(
+    "npx",
+    [
+      "tsx",
+      "scripts/dev-stack.ts",
+      "--port",
+      String(edge),
+      "--origin-port",
+      String(origin),
+      "--inspector-port",
+      String(inspector),
+      "--persist-to",
+      join(work, "state"),
+    ],
+    { stdio: ["ignore", openSync(logFile, "a"), openSync(logFile, "a")], detached: true },
+  );
+  const url = `http://127.0.0.1:${edge}`;
+  let workerdPid: number | null = null;
+  const stop = async () => {
+    // dev-stack stops the origin's and wrangler's process groups on SIGTERM; its own group gets it here.
+    try {
+      if (child.pid) process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+    for (let i = 0; i < 40 && workerdPid !== null && rssBytes(workerdPid) !== null; i++) await sleep(250);
+    if (workerdPid !== null && rssBytes(workerdPid) !== null) process.kill(workerdPid, "SIGKILL");
+    rmSync(work, { recursive: true, force: true });
+  };
+  log(`soak: starting the stack (edge ${url}, origin :${origin}); its log: ${logFile}`);
+  try {
+    await waitForModel(url, 240_000, () => child.exitCode === null);
+    const tree = child.pid ? descendantsOf(child.pid) : [];
+    const wrangler = tree.find((p) => cmdline(p).some((a) => a.endsWith("wrangler-dist/cli.js")));
+    workerdPid = wrangler ? userWorkerd(wrangler) : null;
+    if (workerdPid === null) throw new Error("could not find the user worker's workerd under wrangler dev");
+    return { url, workerdPid, started: true, stop };
+  } catch (e) {
+    log(readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n"));
+    await stop();
+    throw e;
+  }
+}
+
+/** A running `wrangler dev`: its workerd is the one beside the process that listens on the URL's port. */
+async function reuseStack(url: string, pid: number | undefined): Promise<Stack> {
+  await waitForModel(url, 10_000, () => true);
+  let workerdPid = pid ?? null;
+  if (workerdPid === null) {
+    const all = readdirSync("/proc")
+      .filter((d) => /^\d+$/.test(d))
+      .map(Number);
+    const port = Number(new URL(url).port || 80);
+    const listener = listenerOf(
+      port,
+      all.filter((p) => (cmdline(p)[0] ?? "").endsWith("/workerd")),
+    );
+    const wrangler = listener === null ? null : parentOf(listener);
+    workerdPid = wrangler === null ? null : userWorkerd(wrangler);
+  }
+  if (workerdPid === null) throw new Error(`no workerd found behind ${url}; pass --pid <the user worker's workerd>`);
+  return { url, workerdPid, started: false, stop: async () => {} };
+}
+
+// --- the run -------------------------------------------------------------------------------------------------
+
+const Recs = z.object({ items: z.array(z.object({ id: z.number() })) });
+
+/** Catalog ids for the re-rank calls, from live answers (so every id is in the published catalog). */
+async function itemIds(url: string): Promise<number[]> {
+  const ids = new Set<number>();
+  for (let u = 1; u <= 20; u++) {
+    const res = await fetch(`${url}/v1/recommendations/${u}?row=top-picks&limit=100`, {
+      headers: { "x-frontrow-region": "eu-west", "cf-connecting-ip": "192.0.2.1" },
+    });
+    for (const item of Recs.parse(await res.json()).items) ids.add(item.id);
+  }
+  return [...ids];
+}
+
+function loadavg1(): number {
+  return Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]);
+}
+
+let current: Stack | null = null;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    log(`soak: ${signal}, stopping`);
+    void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
+async function main(): Promise<number> {
+  const opts = options();
+  const loadAtStart = loadavg1();
+  const stack = opts.url ? await reuseStack(opts.url, opts.pid) : await startStack();
+  current = stack;
+  try {
+    const wsUrl = await findInspector(stack.workerdPid);
+    if (!wsUrl) log("soak: no inspector on the user worker's workerd: RSS only, the heap criterion cannot pass");
+    const insp = wsUrl ? await Inspector.open(wsUrl) : null;
+    // The first call on a fresh session, made while the isolate is idle: under load a new session's first answer
+    // was seen to starve behind requests for the whole run.
+    if (insp && (await insp.heap(30_000)) === null) log("soak: the inspector did not answer a first heap reading");
+    const ids = await itemIds(stack.url);
+    const mix = new SessionMix({
+      seed: opts.seed,
+      users: opts.users,
+      newUserShare: 0.05,
+      rerankShare: 0.25,
+      concurrentSessions: Math.max(opts.connections, 50),
+      itemIds: ids,
+    });
+    const total = opts.warmup + opts.duration;
+    log(
+      `soak: workerd pid ${stack.workerdPid}, ${opts.rate} req/s over ${opts.connections} connections for ` +
+        `${opts.warmup} s warm-up + ${opts.duration} s measured; per user (and client IP) ~` +
+        `${perUserPerMinute(opts.rate, opts.users, 0.05).toFixed(1)} req/min`,
+    );
+
+    const memory: MemorySample[] = [];
+    const gc: GcSample[] = [];
+    const responses: { t: number; ms: number }[] = [];
+    const phaseOf = (t: number): "warmup" | "steady" => (t < opts.warmup ? "warmup" : "steady");
+    const counts = {
+      warmup: { responses: 0, non2xx: 0, errors: 0 },
+      steady: { responses: 0, non2xx: 0, errors: 0 },
+    };
+    const servedBy: Record<string, number> = {};
+    const statuses: Record<string, number> = {};
+    const t0 = performance.now();
+    const now = () => (performance.now() - t0) / 1000;
+
+    let running = true;
+    // GC readings at warm-up's end, every gc-every seconds after, and one just before the load stops.
+    const gcTimes: number[] = [];
+    for (let t = opts["gc-every"]; t < opts.warmup; t += opts["gc-every"]) gcTimes.push(t);
+    for (let t = opts.warmup; t <= total - 2; t += opts["gc-every"]) gcTimes.push(t);
+    if ((gcTimes[gcTimes.length - 1] ?? 0) < total - 2) gcTimes.push(total - 2);
+    // RSS every second from /proc, never held up by the isolate; heap readings go over the inspector, which
+    // workerd serves only when it gets the isolate's lock, so they run in their own loop and may lag under load.
+    const heapAt = new Map<number, HeapUsage>();
+    const rssSampler = (async () => {
+      for (let s = 0; running; s++) {
+        await sleep(Math.max(0, s * 1000 - (performance.now() - t0)));
+        if (!running) break;
+        const t = now();
+        memory.push({
+          t: round(t) as number,
+          phase: phaseOf(t),
+          rssBytes: rssBytes(stack.workerdPid),
+          heapUsedBytes: null,
+          backingStoreBytes: null,
+        });
+      }
+    })();
+    const heapSampler = (async () => {
+      if (!insp) return;
+      let nextGc = 0;
+      for (let s = 0; running; s++) {
+        await sleep(Math.max(0, s * 1000 - (performance.now() - t0)));
+        if (!running) break;
+        const t = now();
+        if (nextGc < gcTimes.length && t >= (gcTimes[nextGc] as number)) {
+          nextGc++;
+          const after = await insp.heapAfterGc();
+          if (after) gc.push({ t: round(t) as number, phase: phaseOf(t), heapUsedBytes: after.usedSize });
+        } else {
+          const heap = await insp.heap();
+          if (heap) heapAt.set(Math.round(t), heap);
+        }
+        // A call that lagged past later seconds skips them rather than queueing more.
+        s = Math.max(s, Math.floor(now()));
+      }
+    })();
+
+    let finished: (r: autocannon.Result) => void = () => {};
+    let failed: (e: Error) => void = () => {};
+    const done = new Promise<autocannon.Result>((resolve, reject) => {
+      finished = resolve;
+      failed = reject;
+    });
+    const instance = autocannon(
+      {
+        url: stack.url,
+        connections: opts.connections,
+        overallRate: opts.rate,
+        duration: total,
+        timeout: opts.timeout,
+        requests: [
+          {
+            setupRequest: (req) => {
+              const r: SoakRequest = mix.next();
+              return { ...req, method: r.method, path: r.path, headers: r.headers, body: r.body ?? "" };
+            },
+            onResponse: (status, body) => {
+              const m = /"servedBy":"([a-z-]+)"/.exec(body);
+              const key = m?.[1] ?? (status === 200 ? "(none)" : `HTTP ${status}`);
+              servedBy[key] = (servedBy[key] ?? 0) + 1;
+            },
+          },
+        ],
+      },
+      (err, res) => (err ? failed(err) : finished(res)),
+    );
+    instance.on("response", (_client, statusCode, _bytes, responseTime) => {
+      const t = now();
+      const c = counts[phaseOf(t)];
+      c.responses++;
+      statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+      if (statusCode < 200 || statusCode > 299) c.non2xx++;
+      responses.push({ t, ms: responseTime });
+    });
+    instance.on("reqError", () => {
+      counts[phaseOf(now())].errors++;
+    });
+    const result = await done;
+    running = false;
+    await Promise.all([rssSampler, heapSampler]);
+    for (const m of memory) {
+      const heap = heapAt.get(Math.round(m.t));
+      m.heapUsedBytes = heap?.usedSize ?? null;
+      m.backingStoreBytes = heap?.backingStorageSize ?? null;
+    }
+    insp?.close();
+    const loadAtEnd = loadavg1();
+
+    const steady = responses.filter((r) => r.t >= opts.warmup);
+    const lat = latencySummary(steady.map((r) => r.ms));
+    const achievedRate = steady.length / opts.duration;
+    const verdict = flatnessVerdict(memory, gc, CRITERION);
+    const checks = {
+      non2xx: counts.warmup.non2xx + counts.steady.non2xx + result.non2xx,
+      errors: counts.warmup.errors + counts.steady.errors,
+      autocannonErrors: result.errors,
+      timeouts: result.timeouts,
+      rateReached: achievedRate >= MIN_RATE_SHARE * opts.rate,
+    };
+    // autocannon's non2xx repeats ours; counted once each way, either being non-zero fails.
+    const failures = [
+      ...(counts.warmup.non2xx + counts.steady.non2xx > 0 || result.non2xx > 0
+        ? [`non-2xx answers: ${counts.warmup.non2xx + counts.steady.non2xx}`]
+        : []),
+      ...(checks.errors > 0 || result.errors > 0 ? [`request errors: ${Math.max(checks.errors, result.errors)}`] : []),
+      ...(result.timeouts > 0 ? [`timeouts: ${result.timeouts}`] : []),
+      ...(checks.rateReached ? [] : [`achieved ${achievedRate.toFixed(1)} req/s < ${MIN_RATE_SHARE} x ${opts.rate}`]),
+      ...verdict.reasons,
+    ];
+    const pass = failures.length === 0;
+
+    const mib = (b: number | null) => (b === null ? null : round(b / MIB, 2));
+    const gcAt = (t: number) => gc.find((g) => Math.abs(g.t - t) < opts["gc-every"] / 2);
+    const tableRows = thinSamples(memory, 10).map((s) => ({
+      t: Math.round(s.t),
+      phase: s.phase,
+      rssMiB: mib(s.rssBytes),
+      heapMiB: mib(s.heapUsedBytes),
+      backingStoreMiB: mib(s.backingStoreBytes),
+      postGcHeapMiB: mib(gcAt(s.t)?.heapUsedBytes ?? null),
+    }));
+    const perSecond = latencyPerSecond(responses);
+    const report = {
+      kind: "soak",
+      at: new Date().toISOString(),
+      command: `npm run soak -- ${process.argv.slice(2).join(" ")}`.trim(),
+      machine: { node: process.version, cpus: cpus().length, loadavg1AtStart: loadAtStart, loadavg1AtEnd: loadAtEnd },
+      stack: { url: stack.url, started: stack.started, workerdPid: stack.workerdPid, inspector: wsUrl !== null },
+      options: opts,
+      criterion: CRITERION,
+      minRateShare: MIN_RATE_SHARE,
+      mix: {
+        users: opts.users,
+        newUserShare: 0.05,
+        rerankShare: 0.25,
+        perUserPerMinute: round(perUserPerMinute(opts.rate, opts.users, 0.05), 2),
+        requests: mix.counts,
+        servedBy,
+        statuses,
+      },
+      load: {
+        targetRate: opts.rate,
+        achievedRate: round(achievedRate, 1),
+        steadyResponses: steady.length,
+        warmupResponses: counts.warmup.responses,
+        non2xx: counts.warmup.non2xx + counts.steady.non2xx,
+        errors: checks.errors,
+        autocannon: {
+          non2xx: result.non2xx,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          p50: result.latency.p50,
+          p99: result.latency.p99,
+          // Coordinated-omission corrected over the whole run, warm-up included.
+          requestsTotal: result.requests.total,
+        },
+        latencyMs: Object.fromEntries(Object.entries(lat).map(([k, v]) => [k, round(v)])),
+      },
+      memory: {
+        verdict: {
+          ...verdict,
+          heapSlopeMiBPerMin: round(verdict.heapSlopeMiBPerMin),
+          heapGrowthMiB: round(verdict.heapGrowthMiB),
+          rssSlopeMiBPerMin: round(verdict.rssSlopeMiBPerMin),
+        },
+        table: tableRows,
+        gc,
+        samples: memory,
+      },
+      latencyPerSecond: perSecond.map((s) => ({ ...s, p50: round(s.p50), p99: round(s.p99) })),
+      pass,
+      failures,
+    };
+    mkdirSync(join(opts.out, ".."), { recursive: true });
+    writeFileSync(`${opts.out}.json`, `${JSON.stringify(report, null, 2)}\n`);
+    const summary = [
+      `${opts.rate} req/s target, ${report.load.achievedRate} achieved over ${opts.duration} s after ${opts.warmup} s warm-up; ${opts.connections} connections`,
+      `latency ms p50 ${round(lat.p50)}, p95 ${round(lat.p95)}, p99 ${round(lat.p99)}, max ${round(lat.max)}`,
+      `non-2xx ${report.load.non2xx}, errors ${checks.errors}, timeouts ${result.timeouts}`,
+      `post-GC heap slope ${round(verdict.heapSlopeMiBPerMin)} MiB/min (< ${CRITERION.maxHeapSlopeMiBPerMin}), growth ${round(verdict.heapGrowthMiB)} MiB (< ${CRITERION.maxHeapGrowthMiB}); RSS slope ${round(verdict.rssSlopeMiBPerMin)} MiB/min (< ${CRITERION.maxRssSlopeMiBPerMin})`,
+      `1-minute load average ${loadAtStart} at start, ${loadAtEnd} at end (${cpus().length} cores)`,
+      pass ? "PASS" : `FAIL: ${failures.join("; ")}`,
+    ];
+    writeFileSync(
+      `${opts.out}.html`,
+      reportPage("frontrow soak: memory and latency over time", summary, [
+        {
+          title: "workerd memory (MiB)",
+          yLabel: "MiB",
+          markerX: opts.warmup,
+          series: [
+            {
+              name: "RSS",
+              color: "#1f77b4",
+              points: memory.map((s) => ({ x: s.t, y: (s.rssBytes ?? Number.NaN) / MIB })),
+            },
+            {
+              name: "JS heap used",
+              color: "#ff7f0e",
+              points: memory.map((s) => ({ x: s.t, y: (s.heapUsedBytes ?? Number.NaN) / MIB })),
+            },
+            {
+              name: "JS heap after forced GC",
+              color: "#2ca02c",
+              points: gc.map((g) => ({ x: g.t, y: g.heapUsedBytes / MIB })),
+            },
+            {
+              name: "ArrayBuffer backing stores",
+              color: "#9467bd",
+              points: memory.map((s) => ({ x: s.t, y: (s.backingStoreBytes ?? Number.NaN) / MIB })),
+            },
+          ],
+        },
+        {
+          title: "latency per second (ms)",
+          yLabel: "ms",
+          markerX: opts.warmup,
+          series: [
+            { name: "p50", color: "#1f77b4", points: perSecond.map((s) => ({ x: s.second, y: s.p50 })) },
+            { name: "p99", color: "#d62728", points: perSecond.map((s) => ({ x: s.second, y: s.p99 })) },
+          ],
+        },
+      ]),
+    );
+    console.log(
+      table(
+        ["t s", "phase", "RSS MiB", "heap MiB", "backing MiB", "post-GC heap MiB"],
+        tableRows.map((r) => [
+          r.t,
+          r.phase,
+          r.rssMiB ?? "-",
+          r.heapMiB ?? "-",
+          r.backingStoreMiB ?? "-",
+          r.postGcHeapMiB ?? "-",
+        ]),
+      ),
+    );
+    console.log(`\nrequests: ${JSON.stringify(mix.counts)}; servedBy: ${JSON.stringify(servedBy)}`);
+    for (const line of summary) console.log(line);
+    console.log(`wrote ${opts.out}.json and ${opts.out}.html`);
+    return pass ? 0 : 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+process.exitCode = await main().catch((e) => {
+  console.error(`soak: ${(e as Error).message}`);
+  return 1;
+});
