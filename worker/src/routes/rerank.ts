@@ -7,6 +7,8 @@ import type { CandidateColumns } from "../../../core/features.js";
 import { DEVICES, GENRES, genreMask, TAGS, tagMask } from "../../../core/vocab.js";
 import { resolvePolicy } from "../../../edge-config/schema.js";
 import { resolveContext } from "../context.js";
+import { pseudonym } from "../privacy.js";
+import { userRateLimit } from "../ratelimit.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import type { Services } from "../services.js";
@@ -79,7 +81,10 @@ export function rerankRoutes(svc: Services) {
     validate("json", Body),
     async (c) => {
       const body = c.req.valid("json");
-      const cfg = await svc.config.get(c.env.KV);
+      const userRef = await pseudonym(c.env, "user", body.userId);
+      c.set("user", { id: body.userId, ref: userRef });
+      await userRateLimit(c, userRef);
+      const cfg = await svc.config.get(c.env.KV, c.env.ARTIFACT_SIGNING_KEY);
       const ctx = resolveContext(
         c.req.raw,
         cfg,
@@ -96,7 +101,11 @@ export function rerankRoutes(svc: Services) {
       const [catalog, loaded, model] = await Promise.all([
         needCatalog ? svc.catalog.get(c.env.KV, degraded) : Promise.resolve(null),
         svc.profiles.get(c.env.KV, body.userId, degraded),
-        svc.models.get(c.env.KV, waitUntil, { region: ctx.region, pin: policy.modelVersion }),
+        svc.models.get(c.env.KV, waitUntil, {
+          region: ctx.region,
+          pin: policy.modelVersion,
+          signingKey: c.env.ARTIFACT_SIGNING_KEY,
+        }),
       ]);
       setMetric(c, "kv", Date.now() - t0);
       if (catalog) {
