@@ -10,4 +10,14 @@ declare module "vitest" {
   }
 }
 
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      /** Small real limiters (worker/vitest.config.ts) the rate-limit tests put in place of the app's own. */
+      TEST_USER_LIMIT: RateLimit;
+      TEST_IP_LIMIT: RateLimit;
+    }
+  }
+}
+
 export {};

@@ -14,6 +14,7 @@ import { OriginRows } from "../../origin/src/rows.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
 import { startFaultOrigin } from "./fault-origin.js";
 import { parityInputs } from "./parity-inputs.js";
+import { TEST_ORIGIN_TOKEN } from "./secrets.js";
 
 /** A loopback port that was free a moment ago and has nothing listening now: "the origin is down". */
 async function closedPort(): Promise<number> {
@@ -29,7 +30,8 @@ export default async function setup(project: TestProject) {
   const dataset = generateSynthetic({ seed: 7, users: 200, items: 400 });
   const generator = createGenerator("ease");
   generator.fit(dataset.interactions);
-  const app = createApp(new OriginRows(dataset, generator), { log: () => {} });
+  // The origin requires its bearer token, as a deployed one should: the worker under test must send it.
+  const app = createApp(new OriginRows(dataset, generator), { log: () => {}, token: TEST_ORIGIN_TOKEN });
   // Ports are picked by the OS so concurrent test runs on one machine never collide.
   const origin = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise<void>((resolve, reject) => {
