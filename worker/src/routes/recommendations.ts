@@ -1,5 +1,5 @@
 // GET /v1/recommendations/:userId: one row, re-ranked for this user, device and moment.
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import { setMetric } from "hono/timing";
 import { z } from "zod";
 import { DEVICES, ROWS } from "../../../core/vocab.js";
@@ -9,6 +9,7 @@ import { resolveContext } from "../context.js";
 import { pseudonym, redactUser } from "../privacy.js";
 import { userRateLimit } from "../ratelimit.js";
 import type { AppEnv } from "../env.js";
+import { ApiError } from "../errors.js";
 import type { Services } from "../services.js";
 import { type CacheStatus, resolveCandidates } from "../serving/candidates.js";
 import { finalise, head, type RankedItem, score } from "../serving/rank.js";
@@ -41,8 +42,19 @@ const Query = z.object({
   device: z.enum(DEVICES).optional(),
 });
 
+/**
+ * Query parameters: unknown ones are ignored (clients and CDNs add cache-busters and tracking tags, and an older
+ * worker must not break a newer client); a known one given twice is refused, since which value wins is a guess.
+ */
+const onceEach: MiddlewareHandler<AppEnv> = async (c, next) => {
+  for (const name of Object.keys(Query.shape)) {
+    if ((c.req.queries(name)?.length ?? 0) > 1) throw new ApiError("invalid_request", `query.${name}: given more than once`);
+  }
+  await next();
+};
+
 export function recommendationsRoutes(svc: Services) {
-  return new Hono<AppEnv>().get("/:userId", validate("param", Params), validate("query", Query), async (c) => {
+  return new Hono<AppEnv>().get("/:userId", validate("param", Params), onceEach, validate("query", Query), async (c) => {
     const { userId } = c.req.valid("param");
     const { row, limit, device } = c.req.valid("query");
     const userRef = await pseudonym(c.env, "user", userId);

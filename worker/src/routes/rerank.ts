@@ -37,7 +37,20 @@ const Body = z.object({
   candidates: z
     .array(Candidate)
     .min(1)
-    .refine((a) => a.length <= MAX_RERANK_CANDIDATES, { message: `at most ${MAX_RERANK_CANDIDATES} candidates` }),
+    .refine((a) => a.length <= MAX_RERANK_CANDIDATES, { message: `at most ${MAX_RERANK_CANDIDATES} candidates` })
+    // A title twice is a caller bug that would show it twice; say where rather than rank it.
+    .superRefine((a, ctx) => {
+      const first = new Map<number, number>();
+      for (let i = 0; i < a.length; i++) {
+        const id = (a[i] as { id: number }).id;
+        const at = first.get(id);
+        if (at !== undefined) {
+          ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate id ${id} (first at candidates.${at})` });
+          return;
+        }
+        first.set(id, i);
+      }
+    }),
   limit: z.number().int().min(1).max(MAX_RERANK_CANDIDATES).optional(),
   device: z.enum(DEVICES).optional(),
   /** Drop watched titles and apply the diversity cap (default true). */
@@ -66,6 +79,14 @@ export function rerankRoutes(svc: Services) {
       },
     }),
     async (c, next) => {
+      // Hono's JSON validator reads only JSON-typed bodies: anything else would be validated as an empty object.
+      const type = c.req.header("content-type") ?? "";
+      if (!/^application\/json\s*(;|$)/i.test(type)) {
+        throw new ApiError(
+          "unsupported_media_type",
+          `content-type must be application/json, got ${type ? `"${type.slice(0, 100)}"` : "none"}`,
+        );
+      }
       // Count before validating items so a huge list gets its own code instead of a generic zod message.
       const raw = await c.req.json().catch(() => {
         throw new ApiError("invalid_json", "body is not valid JSON");

@@ -143,7 +143,8 @@ export async function resolveCandidates(deps: CandidateDeps, req: CandidateReque
 
 /**
  * One origin request with the policy's retry budget: retried after a 5xx, a refused connection or a
- * malformed body; never after a 404 (an answer) or a timeout (the time is spent).
+ * malformed body; never after a 4xx (an answer: a 404, or a 401 for a wrong token) or a timeout (the time is
+ * spent).
  */
 async function fetchWithRetries(deps: CandidateDeps, url: string, policy: Policy): Promise<OriginResult> {
   let attempts = 0;
@@ -153,7 +154,7 @@ async function fetchWithRetries(deps: CandidateDeps, url: string, policy: Policy
     deps.spent.origin += Date.now() - t0;
     count(deps, r.ok);
     attempts++;
-    if (r.ok || r.notFound || r.reason.includes("timed out") || attempts > policy.originRetries) {
+    if (r.ok || r.notFound || r.refused || r.reason.includes("timed out") || attempts > policy.originRetries) {
       return r.ok || attempts === 1 ? r : { ...r, reason: `${r.reason} (after ${attempts} attempts)` };
     }
   }

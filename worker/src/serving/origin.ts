@@ -3,7 +3,13 @@ import { type CandidateList, decodeCandidateList } from "../../../core/codec.js"
 
 export type OriginResult =
   | { ok: true; bytes: Uint8Array; list: CandidateList }
-  | { ok: false; reason: string; notFound: boolean };
+  | {
+      ok: false;
+      reason: string;
+      notFound: boolean;
+      /** The origin refused the request itself (4xx, e.g. 401 for a wrong ORIGIN_TOKEN): a retry gets the same. */
+      refused?: boolean;
+    };
 
 const inflight = new Map<string, Promise<OriginResult>>();
 
@@ -55,7 +61,8 @@ async function doFetch(url: string, timeoutMs: number, token: string | undefined
     }
     if (!res.ok) {
       await res.body?.cancel();
-      return fail(`origin: HTTP ${res.status}`, false);
+      const r = fail(`origin: HTTP ${res.status}`, false);
+      return res.status >= 400 && res.status < 500 ? { ...r, refused: true } : r;
     }
     const bytes = new Uint8Array(await res.arrayBuffer());
     try {
