@@ -61,8 +61,7 @@ async function doFetch(url: string, timeoutMs: number, token: string | undefined
     }
     if (!res.ok) {
       await res.body?.cancel();
-      const r = fail(`origin: HTTP ${res.status}`, false);
-      return res.status >= 400 && res.status < 500 ? { ...r, refused: true } : r;
+      return fail(`origin: HTTP ${res.status}`, false, res.status >= 400 && res.status < 500);
     }
     const bytes = new Uint8Array(await res.arrayBuffer());
     try {
@@ -78,7 +77,7 @@ async function doFetch(url: string, timeoutMs: number, token: string | undefined
   }
 }
 
-function fail(reason: string, notFound: boolean): OriginResult {
+function fail(reason: string, notFound: boolean, refused = false): OriginResult {
   originStats.failures++;
-  return { ok: false, reason, notFound };
+  return refused ? { ok: false, reason, notFound, refused } : { ok: false, reason, notFound };
 }
