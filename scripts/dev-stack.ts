@@ -2,14 +2,43 @@
 // origin (127.0.0.1:8788) and the worker under `wrangler dev` (127.0.0.1:8787). The model is the one bundled
 // with the worker (worker/model, trained by model-export); `--model-dir DIR` publishes another.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const ORIGIN = "http://127.0.0.1:8788";
 const EDGE = "http://127.0.0.1:8787";
 const modelDirArg = process.argv.indexOf("--model-dir");
 const MODEL_DIR = modelDirArg > 0 ? (process.argv[modelDirArg + 1] ?? "") : "worker/model";
 const once = process.argv.includes("--once");
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+/** The local stack's signing key: yours if set, else a fixed, public one (local use only, never an account's). */
+const LOCAL_SIGNING_KEY = "frontrow-local-dev-signing-key";
+// The stack runs like a production deployment: artifacts signed, the origin behind a token, user ids hashed.
+const secrets = {
+  ARTIFACT_SIGNING_KEY: process.env.ARTIFACT_SIGNING_KEY || LOCAL_SIGNING_KEY,
+  ORIGIN_TOKEN: randomBytes(24).toString("hex"),
+  ID_HASH_KEY: randomBytes(24).toString("hex"),
+};
+const env = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  ...secrets,
+};
+// wrangler dev reads the secrets from a private file (not the command line, which any local user can see);
+// a developer's own .dev.vars (OPS_TOKEN) is loaded first.
+const secretsDir = mkdtempSync(join(tmpdir(), "frontrow-stack-"));
+const secretsFile = join(secretsDir, "secrets.env");
+writeFileSync(
+  secretsFile,
+  `${Object.entries(secrets)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join("\n")}\n`,
+  { mode: 0o600 },
+);
+process.on("exit", () => rmSync(secretsDir, { recursive: true, force: true }));
+const envFiles = [...(existsSync(".dev.vars") ? [".dev.vars"] : []), secretsFile].flatMap((f) => ["--env-file", f]);
 const children: ChildProcess[] = [];
 
 function step(title: string, cmd: string, args: string[]): void {
@@ -101,7 +130,7 @@ step("publish lists, profiles and the model into local KV", "npx", [
 // Not essential: stopping the origin is how one watches the edge degrade to stale and popular lists.
 const origin = start("reference origin", "npx", ["tsx", "origin/src/server.ts"], false);
 await waitFor(`${ORIGIN}/healthz`, "origin");
-start("edge worker", "npx", ["wrangler", "dev", "--var", "ALLOW_CONTEXT_OVERRIDE:true"]);
+start("edge worker", "npx", ["wrangler", "dev", "--var", "ALLOW_CONTEXT_OVERRIDE:true", ...envFiles]);
 await waitFor(`${EDGE}/v1/ping`, "worker");
 
 const path = "/v1/recommendations/1?row=top-picks&limit=5&device=tv";
@@ -119,4 +148,9 @@ console.log(`\n  HTTP ${res.status}  servedBy=${body.servedBy}  model=${body.mod
 console.log(`  Server-Timing: ${res.headers.get("server-timing")}`);
 for (const item of body.items) console.log(`  ${item.rank}. ${item.title}  (${item.score})`);
 if (once) stop(res.status === 200 && body.servedBy === "model" ? 0 : 1);
+console.log(
+  `\nSigned artifacts are on (/healthz "signatures": "on"). To publish to this stack, sign with its key:\n  ARTIFACT_SIGNING_KEY=${
+    secrets.ARTIFACT_SIGNING_KEY === LOCAL_SIGNING_KEY ? LOCAL_SIGNING_KEY : "<your ARTIFACT_SIGNING_KEY>"
+  } npm run config -- publish`,
+);
 console.log(`\nCtrl-C stops both. To watch the edge without its origin: kill -TERM -${origin.pid}`);
