@@ -59,12 +59,20 @@ function hex(bytes: ArrayBuffer): string {
 /** The `signature` value for `doc` under `secret`. */
 export async function signArtifact(kind: ArtifactKind, doc: unknown, secret: string): Promise<string> {
   if (!secret) throw new Error("signing key is empty");
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), signedPayload(kind, doc) as Uint8Array<ArrayBuffer>);
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret),
+    signedPayload(kind, doc) as Uint8Array<ArrayBuffer>,
+  );
   return `hmac-sha256:${hex(mac)}`;
 }
 
 /** `doc` with its signature member set (replacing any earlier one). */
-export async function signed<T extends object>(kind: ArtifactKind, doc: T, secret: string): Promise<T & { signature: string }> {
+export async function signed<T extends object>(
+  kind: ArtifactKind,
+  doc: T,
+  secret: string,
+): Promise<T & { signature: string }> {
   return { ...withoutSignature(doc), signature: await signArtifact(kind, doc, secret) };
 }
 
@@ -75,9 +83,15 @@ export async function signed<T extends object>(kind: ArtifactKind, doc: T, secre
 export async function signatureProblem(kind: ArtifactKind, doc: unknown, secret: string): Promise<string | null> {
   const sig = (doc as { signature?: unknown } | null)?.signature;
   if (sig === undefined) return "unsigned (the edge requires signed artifacts)";
-  if (typeof sig !== "string" || !SIGNATURE_PATTERN.test(sig)) return "signature malformed (expected hmac-sha256:<64 hex>)";
+  if (typeof sig !== "string" || !SIGNATURE_PATTERN.test(sig))
+    return "signature malformed (expected hmac-sha256:<64 hex>)";
   const mac = new Uint8Array(32);
   for (let i = 0; i < 32; i++) mac[i] = Number.parseInt(sig.slice(12 + 2 * i, 14 + 2 * i), 16);
-  const ok = await crypto.subtle.verify("HMAC", await hmacKey(secret), mac, signedPayload(kind, doc) as Uint8Array<ArrayBuffer>);
+  const ok = await crypto.subtle.verify(
+    "HMAC",
+    await hmacKey(secret),
+    mac,
+    signedPayload(kind, doc) as Uint8Array<ArrayBuffer>,
+  );
   return ok ? null : "signature mismatch (not signed with the edge's key, or changed after signing)";
 }

@@ -3,10 +3,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { SIGNATURE_PATTERN, signatureProblem } from "../core/signature.js";
 import type { KvEntry } from "../origin/src/kv-entries.js";
 import type { KvStore } from "../origin/src/kv-store.js";
 import { run } from "./cli.js";
-import { SIGNATURE_PATTERN, signatureProblem } from "../core/signature.js";
 import { configContentVersion, configKeys } from "./keys.js";
 import {
   CONFIG_DIR,

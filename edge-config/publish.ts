@@ -3,9 +3,9 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { canonicalJson, signed, withoutSignature } from "../core/signature.js";
 import type { EntryKind, KvEntry } from "../origin/src/kv-entries.js";
 import type { KvStore } from "../origin/src/kv-store.js";
-import { canonicalJson, signed, withoutSignature } from "../core/signature.js";
 import { type ActiveConfigPointer, configKeys } from "./keys.js";
 import {
   assembleConfig,

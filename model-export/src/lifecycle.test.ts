@@ -33,7 +33,8 @@ describe("publishVersion", () => {
     const store = new MemoryStore();
     await publishVersion(store, bytes, as("signed-1"), { now: NOW, signingKey: "signing-key-1" });
     await publishVersion(store, bytes, as("plain-1"), { now: NOW });
-    const read = async (v: string) => JSON.parse(new TextDecoder().decode((await store.get(`model:${v}:manifest`)) ?? undefined));
+    const read = async (v: string) =>
+      JSON.parse(new TextDecoder().decode((await store.get(`model:${v}:manifest`)) ?? undefined));
     const signedOne = await read("signed-1");
     expect(await signatureProblem("model-manifest", signedOne, "signing-key-1")).toBeNull();
     expect(withoutSignature(signedOne)).toEqual(as("signed-1"));

@@ -159,8 +159,18 @@ describe("ORIGIN_TOKEN", () => {
   const get = (path: string, auth?: string) => guarded.request(path, auth ? { headers: { authorization: auth } } : {});
 
   it("the list endpoints answer 401 in the error shape without the right bearer token", async () => {
-    for (const auth of [undefined, "Bearer wrong", "Basic origin-secret-0123456789", "Bearer origin-secret-012345678"]) {
-      for (const path of ["/v1/candidates/top-picks?user=3", "/v1/popular?region=eu-west", "/v1/profiles/3", "/v1/catalog"]) {
+    for (const auth of [
+      undefined,
+      "Bearer wrong",
+      "Basic origin-secret-0123456789",
+      "Bearer origin-secret-012345678",
+    ]) {
+      for (const path of [
+        "/v1/candidates/top-picks?user=3",
+        "/v1/popular?region=eu-west",
+        "/v1/profiles/3",
+        "/v1/catalog",
+      ]) {
         const res = await get(path, auth);
         expect([path, auth, res.status]).toEqual([path, auth, 401]);
         expect(await res.json()).toEqual({
@@ -177,11 +187,11 @@ describe("ORIGIN_TOKEN", () => {
   });
 
   it("sameSecret compares whole values", () => {
-    expect([sameSecret("abc", "abc"), sameSecret("abc", "abd"), sameSecret("ab", "abc"), sameSecret("", "abc")]).toEqual([
-      true,
-      false,
-      false,
-      false,
-    ]);
+    expect([
+      sameSecret("abc", "abc"),
+      sameSecret("abc", "abd"),
+      sameSecret("ab", "abc"),
+      sameSecret("", "abc"),
+    ]).toEqual([true, false, false, false]);
   });
 });

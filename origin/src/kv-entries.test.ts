@@ -151,12 +151,21 @@ describe("versionEntriesToWrite", () => {
   });
 
   it("re-signs a stored manifest whose content is the same (an unsigned one, or one signed with an old key)", async () => {
-    const signedNow = { key: "model:v:manifest", value: `{"a":1,"signature":"hmac-sha256:${"1".repeat(64)}"}`, kind: "model:manifest" } as const;
-    const stored = store({ "model:v:onnx": Uint8Array.from([1, 2, 3]), "model:v:manifest": new TextEncoder().encode('{"a":1}') });
+    const signedNow = {
+      key: "model:v:manifest",
+      value: `{"a":1,"signature":"hmac-sha256:${"1".repeat(64)}"}`,
+      kind: "model:manifest",
+    } as const;
+    const stored = store({
+      "model:v:onnx": Uint8Array.from([1, 2, 3]),
+      "model:v:manifest": new TextEncoder().encode('{"a":1}'),
+    });
     expect(await versionEntriesToWrite([entries[0] as KvEntry, signedNow], stored)).toEqual([signedNow]);
     // Other content under the same version is still refused, signed or not.
     const changed = { ...signedNow, value: `{"a":2,"signature":"hmac-sha256:${"1".repeat(64)}"}` };
-    await expect(versionEntriesToWrite([changed], stored)).rejects.toThrow("model:v:manifest already holds different bytes");
+    await expect(versionEntriesToWrite([changed], stored)).rejects.toThrow(
+      "model:v:manifest already holds different bytes",
+    );
   });
 });
 

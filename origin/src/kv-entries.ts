@@ -1,9 +1,10 @@
 // The publisher's pure part: every KV key/value the edge reads, model checks, and Wrangler bulk-file chunks.
-import { canonicalJson, withoutSignature } from "../../core/signature.js";
+
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ActiveModelPointer, keys, PERSONAL_ROWS } from "../../core/keys.js";
 import { type ModelManifest, ModelManifestSchema, manifestIncompatibility, sha256Hex } from "../../core/manifest.js";
+import { canonicalJson, withoutSignature } from "../../core/signature.js";
 import { encodeRowList, type OriginRows } from "./rows.js";
 
 /** What a key holds, for the publish summary. */

@@ -1,8 +1,9 @@
 // CLI: computes every KV key the edge reads (lists, profiles, catalogue, optionally a model) and writes them with Wrangler.
-import { signed } from "../../core/signature.js";
+
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { signed } from "../../core/signature.js";
 import { createGenerator, GENERATOR_KINDS, type GeneratorKind } from "./cf/index.js";
 import {
   activeModelEntry,

@@ -1,6 +1,7 @@
 // The edge policy in force: the published config from KV (checked, cached per isolate, refreshed), else the embedded defaults.
-import defaultsText from "../../edge-config/defaults.jsonc";
+
 import { signatureProblem, withoutSignature } from "../../core/signature.js";
+import defaultsText from "../../edge-config/defaults.jsonc";
 import { type ActiveConfigPointer, configContentVersion, configKeys } from "../../edge-config/keys.js";
 import { type EdgeConfig, EdgeConfigSchema, parseEdgeConfig } from "../../edge-config/schema.js";
 

@@ -37,9 +37,13 @@ function secretOf(env: Pick<Env, "ID_HASH_KEY">): string {
 function hasher(secret: string): Hasher {
   let h = hashers.get(secret);
   if (!h) {
-    const key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-      "sign",
-    ]);
+    const key = crypto.subtle.importKey(
+      "raw",
+      new TextEncoder().encode(secret),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
     h = { key, cache: new Map() };
     hashers.set(secret, h);
   }

@@ -87,12 +87,7 @@ export default async function setup(project: TestProject) {
   // The edge policy files as `npm run config -- publish` stores them (Node's publisher, signed with the test key):
   // the worker must accept exactly this document, hash and signature computed on the other side.
   const configStore = new MemoryStore();
-  const published = await publishConfig(
-    new ConfigKv(configStore),
-    loadConfigDir().cfg,
-    new Date(0),
-    TEST_SIGNING_KEY,
-  );
+  const published = await publishConfig(new ConfigKv(configStore), loadConfigDir().cfg, new Date(0), TEST_SIGNING_KEY);
   project.provide("publishedConfig", {
     version: published.version,
     documentJson: new TextDecoder().decode((await configStore.get(configKeys.version(published.version))) ?? undefined),

@@ -3,9 +3,9 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { keys } from "../../core/keys.js";
-import { signed } from "../../core/signature.js";
 import type { ModelManifest } from "../../core/manifest.js";
 import type { Ranker } from "../../core/ranker.js";
+import { signed } from "../../core/signature.js";
 import crossnetManifest from "../../model-export/fixtures/byom/crossnet_context.manifest.json";
 import mlpManifest from "../../model-export/fixtures/byom/mlp_layernorm.manifest.json";
 import {

@@ -3,7 +3,18 @@ import { env, reset } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { keys } from "../../core/keys.js";
 import { pseudonym } from "../src/privacy.js";
-import { aged, DOWN, EU_EVENING, fault, harness, ORIGIN, publishModel, seed, seedUser, trainedModel } from "./helpers.js";
+import {
+  aged,
+  DOWN,
+  EU_EVENING,
+  fault,
+  harness,
+  ORIGIN,
+  publishModel,
+  seed,
+  seedUser,
+  trainedModel,
+} from "./helpers.js";
 
 let lines: string[] = [];
 

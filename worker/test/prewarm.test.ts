@@ -66,7 +66,10 @@ describe("scheduled pre-warming", () => {
   it("acts once per peak: not too early, not once the peak is open; follows each zone and DST", async () => {
     await publishPeaks();
     const run = async (iso: string) => {
-      const r = await prewarm({ ...SECRETS, kv: env.KV, originUrl: ORIGIN, config: new ConfigStore(0) }, Date.parse(iso));
+      const r = await prewarm(
+        { ...SECRETS, kv: env.KV, originUrl: ORIGIN, config: new ConfigStore(0) },
+        Date.parse(iso),
+      );
       return r.regions.map((x) => `${x.region}@${x.peakAt}`);
     };
     expect(await run("2026-12-21T17:44:00Z")).toEqual([]); // 18:44 Paris: 16 minutes ahead

@@ -1,7 +1,6 @@
 // Security controls in workerd: signed artifacts, the config content hash, origin auth, rate limits, strict input.
 import { env, reset } from "cloudflare:test";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { inject } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import { keys } from "../../core/keys.js";
 import { signed } from "../../core/signature.js";
 import { configContentVersion, configKeys } from "../../edge-config/keys.js";
@@ -112,7 +111,9 @@ describe("signed models", () => {
     await Promise.all(pending);
     const body = await getJson<RecommendationsResponse>(await row(h, "1"));
     expect([body.servedBy, body.model.version]).toEqual(["model", "test-model-1"]);
-    expect(h.svc.models.status().problem).toBe("model evil-2: signature: unsigned (the edge requires signed artifacts)");
+    expect(h.svc.models.status().problem).toBe(
+      "model evil-2: signature: unsigned (the edge requires signed artifacts)",
+    );
   });
 
   it("without ARTIFACT_SIGNING_KEY an unsigned model serves as before and /healthz says signatures are off", async () => {
@@ -158,11 +159,7 @@ describe("signed, content-addressed configs", () => {
   }
 
   for (const [name, make, why] of [
-    [
-      "unsigned",
-      async () => config(123),
-      () => "unsigned (the edge requires signed artifacts)",
-    ],
+    ["unsigned", async () => config(123), () => "unsigned (the edge requires signed artifacts)"],
     [
       "changed after signing",
       async () => ({ ...(await signed("edge-config", await config(123), TEST_SIGNING_KEY)), defaultRegion: "us-east" }),
@@ -175,7 +172,8 @@ describe("signed, content-addressed configs", () => {
     ],
     [
       "signed, but whose content is not what its version hashes",
-      async () => signed("edge-config", { ...(await config(123)), version: (await config(456)).version }, TEST_SIGNING_KEY),
+      async () =>
+        signed("edge-config", { ...(await config(123)), version: (await config(456)).version }, TEST_SIGNING_KEY),
       async () => `content hashes to ${(await config(123)).version}, not to its version`,
     ],
   ] as const) {
@@ -194,9 +192,13 @@ describe("signed, content-addressed configs", () => {
       expect([body.config.version, body.degraded[0]]).toEqual([good.version, problem]);
       const hz = await health(h);
       expect([hz.status, hz.config.version, hz.config.problem]).toEqual(["degraded", good.version, problem]);
-      const ops = await h.call("/ops/data", { headers: { authorization: "Bearer ops-token-123456" } }, {
-        OPS_TOKEN: "ops-token-123456",
-      });
+      const ops = await h.call(
+        "/ops/data",
+        { headers: { authorization: "Bearer ops-token-123456" } },
+        {
+          OPS_TOKEN: "ops-token-123456",
+        },
+      );
       expect(((await ops.json()) as { config: { problem: string } }).config.problem).toBe(problem);
     });
   }
@@ -209,7 +211,10 @@ describe("signed, content-addressed configs", () => {
     const h = eager();
     expect((await getJson<RecommendationsResponse>(await row(h, "1", off))).config.version).toBe(cfg.version);
     const changed = { ...cfg, policy: { ...cfg.policy, freshSeconds: 56 } };
-    await putConfig(cfg.version.replace(/.$/, (c) => (c === "0" ? "1" : "0")), changed);
+    await putConfig(
+      cfg.version.replace(/.$/, (c) => (c === "0" ? "1" : "0")),
+      changed,
+    );
     const body = await getJson<RecommendationsResponse>(await row(h, "1", off));
     expect(body.config.version).toBe(cfg.version);
     expect(body.degraded[0]).toMatch(/^config: config:cfg-[0-9a-f]{12} rejected \(document says version "cfg-/);
@@ -275,10 +280,10 @@ describe("rate limits", () => {
       const rr = await h.call(
         "/v1/rerank",
         {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ userId: user, candidates: [{ id: 1, genres: ["Drama"] }] }),
-      },
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ userId: user, candidates: [{ id: 1, genres: ["Drama"] }] }),
+        },
         small,
       );
       expect(rr.status).toBe(429);
@@ -338,9 +343,19 @@ describe("rate limits", () => {
 
   it("the limiter key is a keyed hash of the user id, not the id", async () => {
     const seen: string[] = [];
-    const spy = { limit: async (o: { key: string }) => (seen.push(o.key), { success: true }) } as unknown as RateLimit;
+    const spy = {
+      limit: async (o: { key: string }) => {
+        seen.push(o.key);
+        return { success: true };
+      },
+    } as unknown as RateLimit;
     await seedPopular();
-    await row(harness(), "424242", { USER_RATE_LIMITER: spy, IP_RATE_LIMITER: spy }, { "cf-connecting-ip": "192.0.2.1" });
+    await row(
+      harness(),
+      "424242",
+      { USER_RATE_LIMITER: spy, IP_RATE_LIMITER: spy },
+      { "cf-connecting-ip": "192.0.2.1" },
+    );
     const ref = await pseudonym(env, "user", "424242");
     expect(seen).toEqual([`ip:${await pseudonym(env, "ip", "192.0.2.1")}`, `user:${ref}`]);
     expect(ref).toMatch(/^u_[0-9a-f]{16}$/);
@@ -361,7 +376,11 @@ describe("strict input", () => {
       ["user%3A1", 400],
       ["%E2%9C%93", 400],
     ] as const) {
-      const res = await h.call(`/v1/recommendations/${id}`, { headers: EU_EVENING }, { ORIGIN_URL: "http://127.0.0.1:9" });
+      const res = await h.call(
+        `/v1/recommendations/${id}`,
+        { headers: EU_EVENING },
+        { ORIGIN_URL: "http://127.0.0.1:9" },
+      );
       expect([id, res.status]).toEqual([id, status]);
       if (status === 400) {
         expect((await getJson<ErrorBody>(res)).error.message).toBe(
@@ -396,7 +415,10 @@ describe("strict input", () => {
       const res = await send([...cands]);
       expect([res.status, (await getJson<ErrorBody>(res)).error.message]).toEqual([400, message]);
     }
-    const ok = await send([{ id: 7, genres: ["Drama"] }, { id: 8, genres: ["Comedy"] }]);
+    const ok = await send([
+      { id: 7, genres: ["Drama"] },
+      { id: 8, genres: ["Comedy"] },
+    ]);
     expect([ok.status, (await getJson<RerankResponse>(ok)).items.map((i) => i.id).sort()]).toEqual([200, [7, 8]]);
   });
 
@@ -413,7 +435,10 @@ describe("strict input", () => {
       const sent = type ?? "text/plain;charset=UTF-8";
       expect([res.status, (await getJson<ErrorBody>(res)).error]).toMatchObject([
         415,
-        { code: "unsupported_media_type", message: `content-type must be application/json, got ${type ? shown : `"${sent}"`}` },
+        {
+          code: "unsupported_media_type",
+          message: `content-type must be application/json, got ${type ? shown : `"${sent}"`}`,
+        },
       ]);
     }
     const ok = await h.call("/v1/rerank", {
