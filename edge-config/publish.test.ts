@@ -75,9 +75,14 @@ describe("signed publishing", () => {
     expect(await configContentVersion(stored)).toBe(r.version);
     // Reading it back (status, rollback, diff) sets the signature aside.
     expect((await kv.document(r.version))?.version).toBe(r.version);
-    // Publishing the same content again, signed or not, is "already stored", not a conflict.
+    // The same content again: with the same key, or with none, nothing is rewritten (the signature stays).
     expect((await publishConfig(kv, cfg, new Date(), "signing-key-1")).wrote).toBe(false);
     expect((await publishConfig(kv, cfg, new Date())).wrote).toBe(false);
+    expect(await signatureProblem("edge-config", JSON.parse((await kv.get(configKeys.version(r.version))) as string), "signing-key-1")).toBeNull();
+    // After a key rotation, publishing renews the signature under the same version.
+    expect((await publishConfig(kv, cfg, new Date(), "signing-key-2")).wrote).toBe(true);
+    const renewed = JSON.parse((await kv.get(configKeys.version(r.version))) as string);
+    expect(await signatureProblem("edge-config", renewed, "signing-key-2")).toBeNull();
   });
 
   it("without a key the document is unsigned", async () => {

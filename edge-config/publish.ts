@@ -121,14 +121,24 @@ export async function publishConfig(
 ): Promise<PublishResult> {
   const version = configVersion(cfg);
   const doc = { ...cfg, version };
-  const text = JSON.stringify(signingKey ? await signed("edge-config", doc, signingKey) : doc, null, 2);
+  const toStore = signingKey ? await signed("edge-config", doc, signingKey) : doc;
+  const text = JSON.stringify(toStore, null, 2);
   const existing = await kv.get(configKeys.version(version));
   let wrote = false;
   if (existing === null) {
     await kv.put(configKeys.version(version), text);
     wrote = true;
-  } else if (canonicalJson(withoutSignature(JSON.parse(existing))) !== canonicalJson(doc)) {
-    throw new Error(`${configKeys.version(version)} already exists with different content; refusing to overwrite`);
+  } else {
+    const stored = JSON.parse(existing) as { signature?: unknown };
+    if (canonicalJson(withoutSignature(stored)) !== canonicalJson(doc)) {
+      throw new Error(`${configKeys.version(version)} already exists with different content; refusing to overwrite`);
+    }
+    // Same content under another (or no) signature, e.g. after the signing key was rotated: the version stays,
+    // its signature is renewed. Without a key an existing signature is left alone.
+    if (signingKey && stored.signature !== (toStore as { signature?: string }).signature) {
+      await kv.put(configKeys.version(version), text);
+      wrote = true;
+    }
   }
   const pointer = await kv.pointer();
   if (pointer?.version === version) return { version, wrote, activated: false, previous: pointer.version };
