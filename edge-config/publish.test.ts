@@ -78,7 +78,13 @@ describe("signed publishing", () => {
     // The same content again: with the same key, or with none, nothing is rewritten (the signature stays).
     expect((await publishConfig(kv, cfg, new Date(), "signing-key-1")).wrote).toBe(false);
     expect((await publishConfig(kv, cfg, new Date())).wrote).toBe(false);
-    expect(await signatureProblem("edge-config", JSON.parse((await kv.get(configKeys.version(r.version))) as string), "signing-key-1")).toBeNull();
+    expect(
+      await signatureProblem(
+        "edge-config",
+        JSON.parse((await kv.get(configKeys.version(r.version))) as string),
+        "signing-key-1",
+      ),
+    ).toBeNull();
     // After a key rotation, publishing renews the signature under the same version.
     expect((await publishConfig(kv, cfg, new Date(), "signing-key-2")).wrote).toBe(true);
     const renewed = JSON.parse((await kv.get(configKeys.version(r.version))) as string);
