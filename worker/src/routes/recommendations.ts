@@ -1,5 +1,5 @@
 // GET /v1/recommendations/:userId: one row, re-ranked for this user, device and moment.
-import { Hono, type MiddlewareHandler } from "hono";
+import { Hono } from "hono";
 import { setMetric } from "hono/timing";
 import { z } from "zod";
 import { DEVICES, ROWS } from "../../../core/vocab.js";
@@ -7,7 +7,6 @@ import { resolvePolicy } from "../../../edge-config/schema.js";
 import { regionBitIn } from "../config.js";
 import { resolveContext } from "../context.js";
 import type { AppEnv } from "../env.js";
-import { ApiError } from "../errors.js";
 import { pseudonym, redactUser } from "../privacy.js";
 import { userRateLimit } from "../ratelimit.js";
 import type { Services } from "../services.js";
@@ -36,154 +35,143 @@ export interface RecommendationsResponse {
 export const USER_ID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_-]");
 
 const Params = z.object({ userId: USER_ID });
+/**
+ * A query parameter given once. Repeated, the validator sees an array; which value was meant is a guess, so it
+ * is refused. Unknown parameters are ignored: clients and CDNs add cache-busters and tracking tags, and an older
+ * worker must not break a newer client.
+ */
+const once = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v, ctx) => {
+    if (!Array.isArray(v)) return v;
+    ctx.addIssue({ code: "custom", message: "given more than once" });
+    return z.NEVER;
+  }, schema);
+
 const Query = z.object({
-  row: z.enum(ROWS).default("top-picks"),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  device: z.enum(DEVICES).optional(),
+  row: once(z.enum(ROWS).default("top-picks")),
+  limit: once(z.coerce.number().int().min(1).max(100).default(20)),
+  device: once(z.enum(DEVICES).optional()),
 });
 
-/**
- * Query parameters: unknown ones are ignored (clients and CDNs add cache-busters and tracking tags, and an older
- * worker must not break a newer client); a known one given twice is refused, since which value wins is a guess.
- */
-const onceEach: MiddlewareHandler<AppEnv> = async (c, next) => {
-  for (const name of Object.keys(Query.shape)) {
-    if ((c.req.queries(name)?.length ?? 0) > 1)
-      throw new ApiError("invalid_request", `query.${name}: given more than once`);
-  }
-  await next();
-};
-
 export function recommendationsRoutes(svc: Services) {
-  return new Hono<AppEnv>().get(
-    "/:userId",
-    validate("param", Params),
-    onceEach,
-    validate("query", Query),
-    async (c) => {
-      const { userId } = c.req.valid("param");
-      const { row, limit, device } = c.req.valid("query");
-      const userRef = await pseudonym(c.env, "user", userId);
-      c.set("user", { id: userId, ref: userRef });
-      await userRateLimit(c, userRef);
-      const cfg = await svc.config.get(c.env.KV, c.env.ARTIFACT_SIGNING_KEY);
-      const ctx = resolveContext(
-        c.req.raw,
-        cfg,
-        c.env.ALLOW_CONTEXT_OVERRIDE === "true",
-        device ?? c.req.header("x-device-type"),
-      );
-      // The region's policy at the request's moment (its local time decides the peak profile).
-      const resolved = resolvePolicy(cfg, ctx.region, row, ctx.now);
-      const policy = resolved.policy;
-      const started = Date.now();
-      const spent = { kv: 0, origin: 0, features: 0, model: 0 };
-      const counts = { originFetches: 0, originErrors: 0 };
-      const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
-      const profileProblems: string[] = [];
-      const t0 = Date.now();
-      const [candidates, loaded, model] = await Promise.all([
-        resolveCandidates(
-          {
-            store: svc.lists(c.env),
-            originUrl: c.env.ORIGIN_URL,
-            originToken: c.env.ORIGIN_TOKEN,
-            now: Date.now(),
-            waitUntil,
-            spent,
-            counts,
-            negative: svc.negative,
-          },
-          { row, userId, userRef, region: ctx.region, policy },
-        ),
-        svc.profiles.get(c.env.KV, userId, profileProblems).finally(() => {
-          spent.kv = Math.max(spent.kv, Date.now() - t0);
-        }),
-        svc.models.get(c.env.KV, waitUntil, {
-          region: ctx.region,
-          pin: policy.modelVersion,
-          signingKey: c.env.ARTIFACT_SIGNING_KEY,
-        }),
-      ]);
-      const configProblem = svc.config.status().problem;
-      const degraded = [...(configProblem ? [configProblem] : []), ...candidates.degraded, ...profileProblems];
-      const list = candidates.list;
-      let items: RankedItem[] = [];
-      let servedBy: ServedBy = "empty";
-      let modelVersion: string | null = null;
-      const profile = loaded?.profile ?? null;
-      if (list) {
-        const rules = {
-          watched: loaded?.watched ?? new Set<number>(),
-          regionBit: regionBitIn(list.header.regions, ctx.region),
-          diversity: policy.diversity,
-          limit,
-        };
-        if (candidates.tier === "fallback-popular" || candidates.tier === "fallback-trending") {
-          // A fallback list is already in its own order (most popular first): rules only, no ranking.
-          items = finalise(list, { scores: head(list, policy.candidateDepth).popularity, byScore: false }, rules).items;
-          servedBy = candidates.tier;
-        } else {
-          const scored = await score(head(list, policy.candidateDepth), profile, ctx, model.ranker, spent);
-          // A model problem is news when it cost the model tier, or when a pinned version is not the one serving.
-          if (model.problem && (!model.ranker || policy.modelVersion)) degraded.push(model.problem);
-          if (scored.problem) degraded.push(scored.problem);
-          modelVersion = scored.modelVersion;
-          items = finalise(list, scored, rules).items;
-          servedBy = candidates.tier === "stale" ? "stale" : modelVersion ? "model" : "origin-order";
-        }
-      }
-      setMetric(c, "kv", spent.kv);
-      setMetric(c, "origin", spent.origin);
-      setMetric(c, "features", spent.features);
-      setMetric(c, "model", spent.model);
-      if (degraded.length) {
-        console.warn(
-          JSON.stringify({
-            level: "warn",
-            event: "degraded",
-            requestId: c.get("requestId"),
-            user: userRef,
-            row,
-            servedBy,
-            // KV keys and origin URLs in the reasons carry the user id: logs get the pseudonym.
-            degraded: degraded.map((d) => redactUser(d, userId, userRef)),
-          }),
-        );
-      }
-      const body: RecommendationsResponse = {
-        requestId: c.get("requestId"),
-        userId,
-        row,
-        items,
-        model: { version: modelVersion },
-        servedBy,
-        cache: { status: candidates.status, ageSeconds: candidates.ageSeconds },
-        context: {
-          region: ctx.region,
-          timeZone: ctx.timeZone,
-          localHour: Math.floor(ctx.localHour),
-          device: ctx.device,
-        },
-        config: { version: cfg.version, profile: resolved.peak ? "peak" : "base" },
-        degraded,
-      };
-      svc.ops.record(
-        c.env,
+  return new Hono<AppEnv>().get("/:userId", validate("param", Params), validate("query", Query), async (c) => {
+    const { userId } = c.req.valid("param");
+    const { row, limit, device } = c.req.valid("query");
+    const userRef = await pseudonym(c.env, "user", userId);
+    c.set("user", { id: userId, ref: userRef });
+    await userRateLimit(c, userRef);
+    const cfg = await svc.config.get(c.env.KV, c.env.ARTIFACT_SIGNING_KEY);
+    const ctx = resolveContext(
+      c.req.raw,
+      cfg,
+      c.env.ALLOW_CONTEXT_OVERRIDE === "true",
+      device ?? c.req.header("x-device-type"),
+    );
+    // The region's policy at the request's moment (its local time decides the peak profile).
+    const resolved = resolvePolicy(cfg, ctx.region, row, ctx.now);
+    const policy = resolved.policy;
+    const started = Date.now();
+    const spent = { kv: 0, origin: 0, features: 0, model: 0 };
+    const counts = { originFetches: 0, originErrors: 0 };
+    const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
+    const profileProblems: string[] = [];
+    const t0 = Date.now();
+    const [candidates, loaded, model] = await Promise.all([
+      resolveCandidates(
         {
-          region: ctx.region,
-          cacheStatus: candidates.status,
-          fallback: candidates.status === "fallback",
-          ...counts,
-          latencyMs: Date.now() - started,
-          modelVersion,
-          configVersion: cfg.version,
-          at: Date.now(),
-          ...(row === "top-picks" ? { userId } : {}),
+          store: svc.lists(c.env),
+          originUrl: c.env.ORIGIN_URL,
+          originToken: c.env.ORIGIN_TOKEN,
+          now: Date.now(),
+          waitUntil,
+          spent,
+          counts,
+          negative: svc.negative,
         },
-        waitUntil,
+        { row, userId, userRef, region: ctx.region, policy },
+      ),
+      svc.profiles.get(c.env.KV, userId, profileProblems).finally(() => {
+        spent.kv = Math.max(spent.kv, Date.now() - t0);
+      }),
+      svc.models.get(c.env.KV, waitUntil, {
+        region: ctx.region,
+        pin: policy.modelVersion,
+        signingKey: c.env.ARTIFACT_SIGNING_KEY,
+      }),
+    ]);
+    const configProblem = svc.config.status().problem;
+    const degraded = [...(configProblem ? [configProblem] : []), ...candidates.degraded, ...profileProblems];
+    const list = candidates.list;
+    let items: RankedItem[] = [];
+    let servedBy: ServedBy = "empty";
+    let modelVersion: string | null = null;
+    const profile = loaded?.profile ?? null;
+    if (list) {
+      const rules = {
+        watched: loaded?.watched ?? new Set<number>(),
+        regionBit: regionBitIn(list.header.regions, ctx.region),
+        diversity: policy.diversity,
+        limit,
+      };
+      if (candidates.tier === "fallback-popular" || candidates.tier === "fallback-trending") {
+        // A fallback list is already in its own order (most popular first): rules only, no ranking.
+        items = finalise(list, { scores: head(list, policy.candidateDepth).popularity, byScore: false }, rules).items;
+        servedBy = candidates.tier;
+      } else {
+        const scored = await score(head(list, policy.candidateDepth), profile, ctx, model.ranker, spent);
+        // A model problem is news when it cost the model tier, or when a pinned version is not the one serving.
+        if (model.problem && (!model.ranker || policy.modelVersion)) degraded.push(model.problem);
+        if (scored.problem) degraded.push(scored.problem);
+        modelVersion = scored.modelVersion;
+        items = finalise(list, scored, rules).items;
+        servedBy = candidates.tier === "stale" ? "stale" : modelVersion ? "model" : "origin-order";
+      }
+    }
+    setMetric(c, "kv", spent.kv);
+    setMetric(c, "origin", spent.origin);
+    setMetric(c, "features", spent.features);
+    setMetric(c, "model", spent.model);
+    if (degraded.length) {
+      console.warn(
+        JSON.stringify({
+          level: "warn",
+          event: "degraded",
+          requestId: c.get("requestId"),
+          user: userRef,
+          row,
+          servedBy,
+          // KV keys and origin URLs in the reasons carry the user id: logs get the pseudonym.
+          degraded: degraded.map((d) => redactUser(d, userId, userRef)),
+        }),
       );
-      return c.json(body, 200);
-    },
-  );
+    }
+    const body: RecommendationsResponse = {
+      requestId: c.get("requestId"),
+      userId,
+      row,
+      items,
+      model: { version: modelVersion },
+      servedBy,
+      cache: { status: candidates.status, ageSeconds: candidates.ageSeconds },
+      context: { region: ctx.region, timeZone: ctx.timeZone, localHour: Math.floor(ctx.localHour), device: ctx.device },
+      config: { version: cfg.version, profile: resolved.peak ? "peak" : "base" },
+      degraded,
+    };
+    svc.ops.record(
+      c.env,
+      {
+        region: ctx.region,
+        cacheStatus: candidates.status,
+        fallback: candidates.status === "fallback",
+        ...counts,
+        latencyMs: Date.now() - started,
+        modelVersion,
+        configVersion: cfg.version,
+        at: Date.now(),
+        ...(row === "top-picks" ? { userId } : {}),
+      },
+      waitUntil,
+    );
+    return c.json(body, 200);
+  });
 }
