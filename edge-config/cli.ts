@@ -86,7 +86,13 @@ export async function run(
         log(formatDiff(diffConfigs(base, loaded.cfg, region)));
       } else if (command === "publish") {
         if (!loaded) throw new Error("no config");
-        const r = await publishConfig(kv, loaded.cfg);
+        const signingKey = process.env.ARTIFACT_SIGNING_KEY || undefined;
+        log(
+          signingKey
+            ? "signing the config with ARTIFACT_SIGNING_KEY (HMAC-SHA256)"
+            : "ARTIFACT_SIGNING_KEY is not set: publishing unsigned (an edge that holds a signing key will refuse it)",
+        );
+        const r = await publishConfig(kv, loaded.cfg, new Date(), signingKey);
         log(
           `${kv.description}: ${r.wrote ? "stored" : "already stored"} config:${r.version}; ${
             r.activated ? `active now (was ${r.previous ?? "none"})` : "was already active"

@@ -3,10 +3,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { SIGNATURE_PATTERN, signatureProblem } from "../core/signature.js";
 import type { KvEntry } from "../origin/src/kv-entries.js";
 import type { KvStore } from "../origin/src/kv-store.js";
 import { run } from "./cli.js";
-import { configKeys } from "./keys.js";
+import { configContentVersion, configKeys } from "./keys.js";
 import {
   CONFIG_DIR,
   ConfigKv,
@@ -58,6 +59,44 @@ function edit(dir: string, file: string, from: string, to: string): void {
   if (!t.includes(from)) throw new Error(`${file} lacks ${from}`);
   writeFileSync(p, t.replace(from, to));
 }
+
+describe("signed publishing", () => {
+  it("with ARTIFACT_SIGNING_KEY the stored document carries a signature the edge verifies; the version is unchanged", async () => {
+    const store = memoryStore();
+    const kv = new ConfigKv(store);
+    const { cfg } = loadConfigDir();
+    const r = await publishConfig(kv, cfg, new Date("2026-11-25T10:00:00Z"), "signing-key-1");
+    const stored = JSON.parse((await kv.get(configKeys.version(r.version))) as string);
+    expect(r.version).toBe(configVersion(cfg));
+    expect(stored.signature).toMatch(SIGNATURE_PATTERN);
+    expect(await signatureProblem("edge-config", stored, "signing-key-1")).toBeNull();
+    expect(await signatureProblem("edge-config", stored, "another-key")).toMatch(/^signature mismatch/);
+    // The edge's own (WebCrypto) version formula gives the publisher's (node:crypto) version.
+    expect(await configContentVersion(stored)).toBe(r.version);
+    // Reading it back (status, rollback, diff) sets the signature aside.
+    expect((await kv.document(r.version))?.version).toBe(r.version);
+    // The same content again: with the same key, or with none, nothing is rewritten (the signature stays).
+    expect((await publishConfig(kv, cfg, new Date(), "signing-key-1")).wrote).toBe(false);
+    expect((await publishConfig(kv, cfg, new Date())).wrote).toBe(false);
+    expect(
+      await signatureProblem(
+        "edge-config",
+        JSON.parse((await kv.get(configKeys.version(r.version))) as string),
+        "signing-key-1",
+      ),
+    ).toBeNull();
+    // After a key rotation, publishing renews the signature under the same version.
+    expect((await publishConfig(kv, cfg, new Date(), "signing-key-2")).wrote).toBe(true);
+    const renewed = JSON.parse((await kv.get(configKeys.version(r.version))) as string);
+    expect(await signatureProblem("edge-config", renewed, "signing-key-2")).toBeNull();
+  });
+
+  it("without a key the document is unsigned", async () => {
+    const kv = new ConfigKv(memoryStore());
+    const r = await publishConfig(kv, loadConfigDir().cfg);
+    expect(JSON.parse((await kv.get(configKeys.version(r.version))) as string).signature).toBeUndefined();
+  });
+});
 
 describe("publish and rollback", () => {
   it("stores a version once, activates it, and never overwrites it", async () => {

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { canonicalJson, signed, withoutSignature } from "../core/signature.js";
 import type { EntryKind, KvEntry } from "../origin/src/kv-entries.js";
 import type { KvStore } from "../origin/src/kv-store.js";
 import { type ActiveConfigPointer, configKeys } from "./keys.js";
@@ -51,24 +52,10 @@ export function loadConfigDir(dir: string = CONFIG_DIR): LoadedConfig {
   return { cfg: assembleConfig(defaults, regionFiles), texts };
 }
 
-/** Canonical JSON (sorted keys), so the same content always hashes to the same version. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    return `{${Object.keys(o)
-      .filter((k) => o[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical(o[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(v);
-}
-
 /** The version a config publishes under: derived from its content (the `version` label excluded). */
 export function configVersion(cfg: EdgeConfig): string {
   const { version: _label, ...content } = cfg;
-  return `cfg-${createHash("sha256").update(canonical(content)).digest("hex").slice(0, 12)}`;
+  return `cfg-${createHash("sha256").update(canonicalJson(content)).digest("hex").slice(0, 12)}`;
 }
 
 /** A config string store: the KV namespace the worker reads, through the origin's publisher stores. */
@@ -93,11 +80,11 @@ export class ConfigKv {
     if (typeof p.version !== "string") throw new Error(`${configKeys.active}: no "version" in ${raw}`);
     return { version: p.version, activatedAt: p.activatedAt ?? "", history: p.history ?? [] };
   }
-  /** A published version's document, checked; null when absent. */
+  /** A published version's document, checked (its signature, if any, set aside); null when absent. */
   async document(version: string): Promise<EdgeConfig | null> {
     const raw = await this.get(configKeys.version(version));
     if (raw === null) return null;
-    const parsed = EdgeConfigSchema.safeParse(JSON.parse(raw));
+    const parsed = EdgeConfigSchema.safeParse(withoutSignature(JSON.parse(raw)));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
       throw new Error(`${configKeys.version(version)}: ${issue?.path.join(".")}: ${issue?.message}`);
@@ -123,19 +110,35 @@ export interface PublishResult {
 /**
  * Publishes a config: writes `config:<version>` if absent (an existing version is never overwritten; its
  * content must match), then points `config:active` at it. The version is written before the pointer, so the
- * pointer never names a half-written config.
+ * pointer never names a half-written config. With `signingKey` (ARTIFACT_SIGNING_KEY) the document carries an
+ * HMAC signature (core/signature.ts), which an edge holding the same key requires.
  */
-export async function publishConfig(kv: ConfigKv, cfg: EdgeConfig, now = new Date()): Promise<PublishResult> {
+export async function publishConfig(
+  kv: ConfigKv,
+  cfg: EdgeConfig,
+  now = new Date(),
+  signingKey?: string,
+): Promise<PublishResult> {
   const version = configVersion(cfg);
   const doc = { ...cfg, version };
-  const text = JSON.stringify(doc, null, 2);
+  const toStore = signingKey ? await signed("edge-config", doc, signingKey) : doc;
+  const text = JSON.stringify(toStore, null, 2);
   const existing = await kv.get(configKeys.version(version));
   let wrote = false;
   if (existing === null) {
     await kv.put(configKeys.version(version), text);
     wrote = true;
-  } else if (canonical(JSON.parse(existing)) !== canonical(doc)) {
-    throw new Error(`${configKeys.version(version)} already exists with different content; refusing to overwrite`);
+  } else {
+    const stored = JSON.parse(existing) as { signature?: unknown };
+    if (canonicalJson(withoutSignature(stored)) !== canonicalJson(doc)) {
+      throw new Error(`${configKeys.version(version)} already exists with different content; refusing to overwrite`);
+    }
+    // Same content under another (or no) signature, e.g. after the signing key was rotated: the version stays,
+    // its signature is renewed. Without a key an existing signature is left alone.
+    if (signingKey && stored.signature !== (toStore as { signature?: string }).signature) {
+      await kv.put(configKeys.version(version), text);
+      wrote = true;
+    }
   }
   const pointer = await kv.pointer();
   if (pointer?.version === version) return { version, wrote, activated: false, previous: pointer.version };
@@ -218,7 +221,7 @@ export function diffConfigs(before: EdgeConfig | null, next: EdgeConfig, region:
   for (const key of new Set([...a.keys(), ...b.keys()])) {
     const x = a.get(key);
     const y = b.get(key);
-    if (canonical(x) !== canonical(y)) changes.push({ key, before: x, after: y });
+    if (canonicalJson(x) !== canonicalJson(y)) changes.push({ key, before: x, after: y });
   }
   return changes.sort((p, q) => p.key.localeCompare(q.key));
 }

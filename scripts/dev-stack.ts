@@ -3,7 +3,10 @@
 // with the worker (worker/model, trained by model-export); `--model-dir DIR` publishes another. `--port`,
 // `--origin-port`, `--inspector-port` and `--persist-to` let a second stack (e.g. the soak) run beside one.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 
 const { values: opts } = parseArgs({
@@ -34,7 +37,33 @@ const ORIGIN = `http://127.0.0.1:${ORIGIN_PORT}`;
 const EDGE = `http://127.0.0.1:${EDGE_PORT}`;
 const MODEL_DIR = opts["model-dir"];
 const once = opts.once;
-const env = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
+/** The local stack's signing key: yours if set, else a fixed, public one (local use only, never an account's). */
+const LOCAL_SIGNING_KEY = "frontrow-local-dev-signing-key";
+// The stack runs like a production deployment: artifacts signed, the origin behind a token, user ids hashed.
+const secrets = {
+  ARTIFACT_SIGNING_KEY: process.env.ARTIFACT_SIGNING_KEY || LOCAL_SIGNING_KEY,
+  ORIGIN_TOKEN: randomBytes(24).toString("hex"),
+  ID_HASH_KEY: randomBytes(24).toString("hex"),
+};
+const env = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  ...secrets,
+};
+// wrangler dev reads the secrets from a private file (not the command line, which any local user can see);
+// a developer's own .dev.vars (OPS_TOKEN) is loaded first.
+const secretsDir = mkdtempSync(join(tmpdir(), "frontrow-stack-"));
+const secretsFile = join(secretsDir, "secrets.env");
+writeFileSync(
+  secretsFile,
+  `${Object.entries(secrets)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join("\n")}\n`,
+  { mode: 0o600 },
+);
+process.on("exit", () => rmSync(secretsDir, { recursive: true, force: true }));
+const envFiles = [...(existsSync(".dev.vars") ? [".dev.vars"] : []), secretsFile].flatMap((f) => ["--env-file", f]);
 const children: ChildProcess[] = [];
 
 function step(title: string, cmd: string, args: string[]): void {
@@ -138,6 +167,7 @@ start("edge worker", "npx", [
   `ORIGIN_URL:${ORIGIN}`,
   ...(INSPECTOR_PORT ? ["--inspector-port", INSPECTOR_PORT] : []),
   ...(PERSIST_TO ? ["--persist-to", PERSIST_TO] : []),
+  ...envFiles,
 ]);
 await waitFor(`${EDGE}/v1/ping`, "worker");
 
@@ -156,4 +186,9 @@ console.log(`\n  HTTP ${res.status}  servedBy=${body.servedBy}  model=${body.mod
 console.log(`  Server-Timing: ${res.headers.get("server-timing")}`);
 for (const item of body.items) console.log(`  ${item.rank}. ${item.title}  (${item.score})`);
 if (once) stop(res.status === 200 && body.servedBy === "model" ? 0 : 1);
+console.log(
+  `\nSigned artifacts are on (/healthz "signatures": "on"). To publish to this stack, sign with its key:\n  ARTIFACT_SIGNING_KEY=${
+    secrets.ARTIFACT_SIGNING_KEY === LOCAL_SIGNING_KEY ? LOCAL_SIGNING_KEY : "<your ARTIFACT_SIGNING_KEY>"
+  } npm run config -- publish`,
+);
 console.log(`\nCtrl-C stops both. To watch the edge without its origin: kill -TERM -${origin.pid}`);

@@ -2,6 +2,7 @@
 import { fileURLToPath } from "node:url";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineProject } from "vitest/config";
+import { TEST_ID_HASH_KEY, TEST_LIMIT, TEST_ORIGIN_TOKEN, TEST_SIGNING_KEY } from "./test/secrets.js";
 
 // The project root is the repo root, not worker/: files that load through wrangler module rules (ORT's wasm in
 // node_modules, edge-config's JSONC) must sit inside it, or the pool asks workerd for an unloadable "/@fs/" module.
@@ -20,7 +21,21 @@ export default defineProject({
       wrangler: { configPath: "./wrangler.toml" },
       miniflare: {
         // Tests pass the origin they mean (global-setup picks free ports); override headers are allowed here.
-        bindings: { ALLOW_CONTEXT_OVERRIDE: "true" },
+        // Signing, origin auth and id hashing are on, as on a production account.
+        bindings: {
+          ALLOW_CONTEXT_OVERRIDE: "true",
+          ARTIFACT_SIGNING_KEY: TEST_SIGNING_KEY,
+          ORIGIN_TOKEN: TEST_ORIGIN_TOKEN,
+          ID_HASH_KEY: TEST_ID_HASH_KEY,
+        },
+        // Real limiters (Miniflare's), enforcing. The app's own two are set out of reach here: every test file
+        // shares them within a minute. The rate-limit tests swap in the small ones.
+        ratelimits: {
+          USER_RATE_LIMITER: { simple: { limit: 1_000_000, period: 60 } },
+          IP_RATE_LIMITER: { simple: { limit: 1_000_000, period: 60 } },
+          TEST_USER_LIMIT: { simple: { limit: TEST_LIMIT, period: 60 } },
+          TEST_IP_LIMIT: { simple: { limit: TEST_LIMIT, period: 60 } },
+        },
       },
     }),
   ],

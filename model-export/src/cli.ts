@@ -44,6 +44,8 @@ export interface CliIo {
   progress?: ((text: string) => void) | undefined;
   openStore(target: KvTarget): Promise<ClosableStore>;
   now(): Date;
+  /** ARTIFACT_SIGNING_KEY: `publish` and `import` sign the manifest with it (core/signature.ts); absent: unsigned. */
+  signingKey?: string | undefined;
 }
 
 /** Bad command-line input: printed with the command's usage, exit code 2. */
@@ -699,7 +701,16 @@ async function givenModel(
 
 async function publishTo(v: Values, io: CliIo, bytes: Uint8Array, manifest: ModelManifest, source = "trained") {
   const outcome = await withStore(v, io, (store) =>
-    publishVersion(store, bytes, manifest, { now: io.now(), source }).then((o) => ({ ...o, where: store.description })),
+    publishVersion(store, bytes, manifest, {
+      now: io.now(),
+      source,
+      ...(io.signingKey ? { signingKey: io.signingKey } : {}),
+    }).then((o) => ({ ...o, where: store.description })),
+  );
+  io.out(
+    io.signingKey
+      ? "manifest signed with ARTIFACT_SIGNING_KEY (HMAC-SHA256)"
+      : "ARTIFACT_SIGNING_KEY is not set: published unsigned (an edge that holds a signing key will refuse it)",
   );
   for (const key of outcome.resumed) io.out(`  ${key}: found from an interrupted publish with identical bytes`);
   io.out(`published ${manifest.version} to ${outcome.where} (${outcome.written.join(", ")})`);
@@ -777,6 +788,7 @@ export function processIo(): CliIo {
       return openStore(t);
     },
     now: () => new Date(),
+    signingKey: process.env.ARTIFACT_SIGNING_KEY || undefined,
   };
 }
 

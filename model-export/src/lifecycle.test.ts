@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { ModelManifest } from "../../core/manifest.js";
+import { signatureProblem, withoutSignature } from "../../core/signature.js";
 import {
   activateVersion,
   formatListing,
@@ -28,6 +29,21 @@ beforeAll(() => {
 });
 
 describe("publishVersion", () => {
+  it("signs the stored manifest with signingKey (ARTIFACT_SIGNING_KEY); without one it is stored unsigned", async () => {
+    const store = new MemoryStore();
+    await publishVersion(store, bytes, as("signed-1"), { now: NOW, signingKey: "signing-key-1" });
+    await publishVersion(store, bytes, as("plain-1"), { now: NOW });
+    const read = async (v: string) =>
+      JSON.parse(new TextDecoder().decode((await store.get(`model:${v}:manifest`)) ?? undefined));
+    const signedOne = await read("signed-1");
+    expect(await signatureProblem("model-manifest", signedOne, "signing-key-1")).toBeNull();
+    expect(withoutSignature(signedOne)).toEqual(as("signed-1"));
+    expect((await read("plain-1")).signature).toBeUndefined();
+    // Listing and activation read signed manifests like any other.
+    await activateVersion(store, "signed-1", { now: NOW });
+    expect((await listVersions(store)).versions.map((v) => v.version).sort()).toEqual(["plain-1", "signed-1"]);
+  });
+
   it("writes bytes, then the manifest with its listing metadata, and nothing shared, never a pointer", async () => {
     const s = new MemoryStore();
     const out = await publishVersion(s, bytes, manifest, { now: NOW, source: "imported" });

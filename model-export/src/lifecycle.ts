@@ -16,6 +16,7 @@ import {
   parseModelKey,
 } from "../../core/keys.js";
 import { type ModelManifest, ModelManifestSchema, sha256Hex } from "../../core/manifest.js";
+import { signed } from "../../core/signature.js";
 
 /** Earlier activations kept per pointer: rollback can walk back this far. */
 export const POINTER_HISTORY = 20;
@@ -146,7 +147,7 @@ export async function publishVersion(
   store: ModelStore,
   bytes: Uint8Array,
   manifest: ModelManifest,
-  opts: { now?: Date; source?: string } = {},
+  opts: { now?: Date; source?: string; signingKey?: string } = {},
 ): Promise<PublishOutcome> {
   const v = manifest.version;
   const parsed = ModelManifestSchema.safeParse(manifest);
@@ -182,7 +183,8 @@ export async function publishVersion(
   await store.putAll([
     {
       key: keys.modelManifest(v),
-      value: JSON.stringify(manifest),
+      // Signed over the manifest as stored (core/signature.ts): it carries the bytes' sha256, so it covers them too.
+      value: JSON.stringify(opts.signingKey ? await signed("model-manifest", manifest, opts.signingKey) : manifest),
       kind: "model:manifest",
       metadata: meta as unknown as Record<string, unknown>,
     },

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { candidateAt, decodeCandidateList } from "../../core/codec.js";
 import { UserProfileSchema } from "../../core/features.js";
-import { CANDIDATES_CONTENT_TYPE, createApp } from "./app.js";
+import { CANDIDATES_CONTENT_TYPE, createApp, sameSecret } from "./app.js";
 import { EaseGenerator } from "./cf/ease.js";
 import { OriginRows } from "./rows.js";
 import { generateSynthetic } from "./synthetic.js";
@@ -139,12 +139,59 @@ describe("origin app", () => {
     await error("/v1/nowhere", 404, "not_found", "no route GET /v1/nowhere");
   });
 
-  it("logs one line per request", async () => {
+  it("logs one line per request, with user ids as keyed pseudonyms", async () => {
     lines.length = 0;
     await app.request("/v1/candidates/top-picks?user=3&depth=5");
     await app.request("/v1/profiles/999999");
-    expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(/^GET \/v1\/candidates\/top-picks\?user=3&depth=5 200 \d+\.\dms$/);
-    expect(lines[1]).toMatch(/^GET \/v1\/profiles\/999999 404 \d+\.\dms$/);
+    await app.request("/v1/candidates/top-picks?user=3&depth=6");
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/^GET \/v1\/candidates\/top-picks\?user=u_[0-9a-f]{16}&depth=5 200 \d+\.\dms$/);
+    expect(lines[1]).toMatch(/^GET \/v1\/profiles\/u_[0-9a-f]{16} 404 \d+\.\dms$/);
+    expect(lines.join("\n")).not.toContain("999999");
+    // One user, one pseudonym: lines of a user still line up.
+    const ref = (l: string) => /user=(u_[0-9a-f]{16})/.exec(l)?.[1];
+    expect(ref(lines[2] as string)).toBe(ref(lines[0] as string));
+  });
+});
+
+describe("ORIGIN_TOKEN", () => {
+  const guarded = createApp(rows, { log: () => {}, token: "origin-secret-0123456789" });
+  const get = (path: string, auth?: string) => guarded.request(path, auth ? { headers: { authorization: auth } } : {});
+
+  it("the list endpoints answer 401 in the error shape without the right bearer token", async () => {
+    for (const auth of [
+      undefined,
+      "Bearer wrong",
+      "Basic origin-secret-0123456789",
+      "Bearer origin-secret-012345678",
+    ]) {
+      for (const path of [
+        "/v1/candidates/top-picks?user=3",
+        "/v1/popular?region=eu-west",
+        "/v1/profiles/3",
+        "/v1/catalog",
+      ]) {
+        const res = await get(path, auth);
+        expect([path, auth, res.status]).toEqual([path, auth, 401]);
+        expect(await res.json()).toEqual({
+          error: { code: "unauthorized", message: "missing or wrong bearer token (ORIGIN_TOKEN)" },
+        });
+      }
+    }
+  });
+
+  it("the right token gets the lists; /healthz needs none", async () => {
+    const ok = await get("/v1/candidates/top-picks?user=3&depth=5", "Bearer origin-secret-0123456789");
+    expect([ok.status, ok.headers.get("content-type")]).toEqual([200, CANDIDATES_CONTENT_TYPE]);
+    expect((await get("/healthz")).status).toBe(200);
+  });
+
+  it("sameSecret compares whole values", () => {
+    expect([
+      sameSecret("abc", "abc"),
+      sameSecret("abc", "abd"),
+      sameSecret("ab", "abc"),
+      sameSecret("", "abc"),
+    ]).toEqual([true, false, false, false]);
   });
 });

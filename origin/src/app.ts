@@ -1,4 +1,5 @@
 // The origin's HTTP API (Hono): candidate lists, popular fallback, profiles and catalogue for the edge.
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { zValidator } from "@hono/zod-validator";
 import { type Context, Hono } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
@@ -19,6 +20,38 @@ export interface ErrorBody {
 export interface AppOptions {
   /** Receives one line per request; default: console.log. */
   log?: (line: string) => void;
+  /**
+   * Shared bearer token (ORIGIN_TOKEN) the /v1 list endpoints require; unset: open (local development). The
+   * edge sends it from its secret of the same name.
+   */
+  token?: string | undefined;
+  /** Key of the HMAC that stands in for user ids in request logs (ID_HASH_KEY); unset: a random key per process. */
+  idHashKey?: string | undefined;
+}
+
+/** Equal strings, in time independent of where they differ or their lengths (both hashed to 32 bytes first). */
+export function sameSecret(given: string, secret: string): boolean {
+  const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
+  return timingSafeEqual(digest(given), digest(secret));
+}
+
+/**
+ * `path` (with its query) as request logs show it: user ids in `user=` and `/profiles/<id>` replaced by an HMAC
+ * pseudonym. Ids are small integers, so an unkeyed hash would be reversed by hashing 1, 2, 3, ...
+ */
+export function redactPath(path: string, key: string): string {
+  const ref = (raw: string) => {
+    let id = raw;
+    try {
+      id = decodeURIComponent(raw);
+    } catch {
+      // A malformed escape is hashed as sent.
+    }
+    return `u_${createHmac("sha256", key).update(`user:${id}`).digest("hex").slice(0, 16)}`;
+  };
+  return path
+    .replace(/([?&]user=)([^&#]*)/g, (_m, p: string, id: string) => `${p}${ref(id)}`)
+    .replace(/(\/profiles\/)([^/?#]+)/g, (_m, p: string, id: string) => `${p}${ref(id)}`);
 }
 
 const userId = z
@@ -86,14 +119,28 @@ function binary(c: Context, bytes: Uint8Array): Response {
 /** Builds the app over a ready (fitted) OriginRows. */
 export function createApp(rows: OriginRows, opts: AppOptions = {}): Hono {
   const log = opts.log ?? ((line: string) => console.log(line));
+  const idKey = opts.idHashKey || randomBytes(32).toString("hex");
   const app = new Hono();
 
   app.use(async (c, next) => {
     const t0 = performance.now();
     await next();
     const url = new URL(c.req.url);
-    log(`${c.req.method} ${url.pathname}${url.search} ${c.res.status} ${(performance.now() - t0).toFixed(1)}ms`);
+    const path = redactPath(`${url.pathname}${url.search}`, idKey);
+    log(`${c.req.method} ${path} ${c.res.status} ${(performance.now() - t0).toFixed(1)}ms`);
   });
+
+  // Lists, profiles and the catalogue are for the edge only when a token is set; /healthz stays open for monitors.
+  const token = opts.token;
+  if (token) {
+    app.use("/v1/*", async (c, next) => {
+      const m = /^Bearer[ ]+(\S+)[ ]*$/i.exec(c.req.header("authorization") ?? "");
+      if (!m || !sameSecret(m[1] as string, token)) {
+        return c.json(errorBody("unauthorized", "missing or wrong bearer token (ORIGIN_TOKEN)"), 401);
+      }
+      await next();
+    });
+  }
 
   app.onError((err, c) => {
     if (err instanceof OriginError) return c.json(errorBody(err.code, err.message), STATUS[err.code]);

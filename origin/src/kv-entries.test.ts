@@ -149,6 +149,24 @@ describe("versionEntriesToWrite", () => {
       "model:v:onnx already holds different bytes (3 stored, 3 new): model versions are immutable, publish this model under a new version",
     );
   });
+
+  it("re-signs a stored manifest whose content is the same (an unsigned one, or one signed with an old key)", async () => {
+    const signedNow = {
+      key: "model:v:manifest",
+      value: `{"a":1,"signature":"hmac-sha256:${"1".repeat(64)}"}`,
+      kind: "model:manifest",
+    } as const;
+    const stored = store({
+      "model:v:onnx": Uint8Array.from([1, 2, 3]),
+      "model:v:manifest": new TextEncoder().encode('{"a":1}'),
+    });
+    expect(await versionEntriesToWrite([entries[0] as KvEntry, signedNow], stored)).toEqual([signedNow]);
+    // Other content under the same version is still refused, signed or not.
+    const changed = { ...signedNow, value: `{"a":2,"signature":"hmac-sha256:${"1".repeat(64)}"}` };
+    await expect(versionEntriesToWrite([changed], stored)).rejects.toThrow(
+      "model:v:manifest already holds different bytes",
+    );
+  });
 });
 
 describe("bulk files", () => {

@@ -1,8 +1,10 @@
 // The publisher's pure part: every KV key/value the edge reads, model checks, and Wrangler bulk-file chunks.
+
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type ActiveModelPointer, keys, PERSONAL_ROWS } from "../../core/keys.js";
 import { type ModelManifest, ModelManifestSchema, manifestIncompatibility, sha256Hex } from "../../core/manifest.js";
+import { canonicalJson, withoutSignature } from "../../core/signature.js";
 import { encodeRowList, type OriginRows } from "./rows.js";
 
 /** What a key holds, for the publish summary. */
@@ -150,7 +152,10 @@ export async function versionEntriesToWrite(
     const existing = await read(e.key);
     const mine = typeof e.value === "string" ? utf8.encode(e.value) : e.value;
     if (existing === null) out.push(e);
-    else if (!sameBytes(existing, mine)) {
+    else if (e.kind === "model:manifest" && !sameBytes(existing, mine) && sameManifestContent(existing, mine)) {
+      // Same manifest, other signature (signed now, or with a rotated key): the version is unchanged, re-sign it.
+      out.push(e);
+    } else if (!sameBytes(existing, mine)) {
       throw new Error(
         `${e.key} already holds different bytes (${existing.length} stored, ${mine.length} new): model versions ` +
           "are immutable, publish this model under a new version",
@@ -158,6 +163,16 @@ export async function versionEntriesToWrite(
     }
   }
   return out;
+}
+
+/** Whether two stored manifests say the same thing once their signatures are set aside. */
+function sameManifestContent(a: Uint8Array, b: Uint8Array): boolean {
+  try {
+    const parse = (x: Uint8Array) => canonicalJson(withoutSignature(JSON.parse(new TextDecoder().decode(x))));
+    return parse(a) === parse(b);
+  } catch {
+    return false;
+  }
 }
 
 /** The bulk-file form of an entry: binary values base64 with `base64: true`. */

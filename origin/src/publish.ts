@@ -1,7 +1,9 @@
 // CLI: computes every KV key the edge reads (lists, profiles, catalogue, optionally a model) and writes them with Wrangler.
+
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
+import { signed } from "../../core/signature.js";
 import { createGenerator, GENERATOR_KINDS, type GeneratorKind } from "./cf/index.js";
 import {
   activeModelEntry,
@@ -29,6 +31,8 @@ export interface PublishOptions {
   modelDir?: string | undefined;
   depth?: number | undefined;
   dryRun?: boolean | undefined;
+  /** ARTIFACT_SIGNING_KEY: signs the model manifest (core/signature.ts) so an edge holding the key accepts it. */
+  signingKey?: string | undefined;
   log?: (line: string) => void;
   /** Store factory (tests inject one); default: local state or the remote namespace, per target. */
   openStore?: (target: KvTarget) => Promise<KvStore>;
@@ -45,7 +49,11 @@ export async function publish(opts: PublishOptions): Promise<PublishResult> {
   const log = opts.log ?? ((line: string) => console.log(line));
   const t0 = performance.now();
   // Check the model first: a bad manifest should fail before minutes of work.
-  const model = opts.modelDir ? await readModelDir(opts.modelDir) : null;
+  const read = opts.modelDir ? await readModelDir(opts.modelDir) : null;
+  const model =
+    read && opts.signingKey
+      ? { ...read, manifestJson: JSON.stringify(await signed("model-manifest", read.manifest, opts.signingKey)) }
+      : read;
   const dataset = loadDataset({ data: opts.data, seed: opts.seed, users: opts.users, items: opts.items });
   const generator = createGenerator(opts.generator);
   const tFit = performance.now();
@@ -153,6 +161,7 @@ async function main(): Promise<void> {
       modelDir,
       depth: intOption("depth", values.depth as string, 1, MAX_DEPTH),
       dryRun: values["dry-run"] as boolean,
+      signingKey: process.env.ARTIFACT_SIGNING_KEY || undefined,
     });
   } catch (e) {
     console.error(`publish: ${(e as Error).message}`);

@@ -70,7 +70,8 @@ function main(): void {
     .join(" ");
   console.log(`origin: fitted ${generator.name} (${params}) in ${(fitMs / 1000).toFixed(2)} s`);
   const rows = new OriginRows(dataset, generator, { trendingHalfLifeDays: halfLife });
-  const app = createApp(rows);
+  // Secrets come from the environment, never the command line (which `ps` shows to every user of the machine).
+  const app = createApp(rows, { token: process.env.ORIGIN_TOKEN || undefined, idHashKey: process.env.ID_HASH_KEY });
   const host = values.host as string;
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
     const shown = info.family === "IPv6" ? `[${info.address}]` : info.address;

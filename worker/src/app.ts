@@ -4,6 +4,7 @@ import { requestId } from "hono/request-id";
 import { timing } from "hono/timing";
 import type { AppEnv } from "./env.js";
 import { ApiError, onError } from "./errors.js";
+import { ipRateLimit } from "./ratelimit.js";
 import { healthRoutes } from "./routes/health.js";
 import { opsRoutes } from "./routes/ops.js";
 import { recommendationsRoutes } from "./routes/recommendations.js";
@@ -15,6 +16,8 @@ export function createApp(svc: Services) {
   const app = new Hono<AppEnv>()
     .use(requestId())
     .use(timing({ total: true, totalDescription: "total", crossOrigin: true }))
+    // Before any route work, on every path (unknown ones too): a flood from one address costs one limiter call each.
+    .use(ipRateLimit())
     .get("/v1/ping", (c) => c.json({ ok: true as const, requestId: c.get("requestId") }, 200))
     .route("/v1/recommendations", recommendationsRoutes(svc))
     .route("/v1/rerank", rerankRoutes(svc))

@@ -1,6 +1,8 @@
 // The edge policy in force: the published config from KV (checked, cached per isolate, refreshed), else the embedded defaults.
+
+import { signatureProblem, withoutSignature } from "../../core/signature.js";
 import defaultsText from "../../edge-config/defaults.jsonc";
-import { type ActiveConfigPointer, configKeys } from "../../edge-config/keys.js";
+import { type ActiveConfigPointer, configContentVersion, configKeys } from "../../edge-config/keys.js";
 import { type EdgeConfig, EdgeConfigSchema, parseEdgeConfig } from "../../edge-config/schema.js";
 
 /** Built-in defaults; a broken defaults file fails the deploy (at start-up), never a request. */
@@ -20,7 +22,9 @@ export interface ConfigStatus {
 
 /**
  * Per-isolate holder of the active config. Reads `config:active` at most every CONFIG_REFRESH_MS; a changed
- * pointer loads and zod-checks `config:<version>`. Anything wrong keeps the last good config and reports it.
+ * pointer loads `config:<version>` and checks, in order: its signature (when the worker holds
+ * ARTIFACT_SIGNING_KEY), the schema, the version label, and that the content hashes to that version. Anything
+ * wrong keeps the last good config and reports it.
  */
 export class ConfigStore {
   private cfg: EdgeConfig = DEFAULT_CONFIG;
@@ -35,10 +39,13 @@ export class ConfigStore {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** The config to serve this request with; waits for KV only when this isolate's copy is due a check. */
-  async get(kv: KVNamespace): Promise<EdgeConfig> {
+  /**
+   * The config to serve this request with; waits for KV only when this isolate's copy is due a check.
+   * `signingKey` (the ARTIFACT_SIGNING_KEY secret) makes a signature on the document mandatory.
+   */
+  async get(kv: KVNamespace, signingKey?: string): Promise<EdgeConfig> {
     if (this.clock() - this.checkedAt >= this.refreshMs) {
-      this.pending ??= this.check(kv).finally(() => {
+      this.pending ??= this.check(kv, signingKey).finally(() => {
         this.pending = null;
       });
       await this.pending;
@@ -55,7 +62,7 @@ export class ConfigStore {
     };
   }
 
-  private async check(kv: KVNamespace): Promise<void> {
+  private async check(kv: KVNamespace, signingKey: string | undefined): Promise<void> {
     this.checkedAt = this.clock();
     let pointer: ActiveConfigPointer | null;
     try {
@@ -77,7 +84,18 @@ export class ConfigStore {
     try {
       const text = await kv.get(configKeys.version(pointer.version), { cacheTtl: 30 });
       if (text === null) throw new Error("missing");
-      const parsed = EdgeConfigSchema.safeParse(JSON.parse(text));
+      let doc: unknown;
+      try {
+        doc = JSON.parse(text);
+      } catch {
+        throw new Error("not JSON");
+      }
+      // Authenticity first: nothing else of an unsigned document is worth looking at.
+      if (signingKey) {
+        const bad = await signatureProblem("edge-config", doc, signingKey);
+        if (bad) throw new Error(bad);
+      }
+      const parsed = EdgeConfigSchema.safeParse(withoutSignature(doc));
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         throw new Error(`${issue?.path.join(".") || "(root)"}: ${issue?.message}`);
@@ -85,6 +103,9 @@ export class ConfigStore {
       if (parsed.data.version !== pointer.version) {
         throw new Error(`document says version "${parsed.data.version}"`);
       }
+      // The version is the content's hash (edge-config/publish.ts): a value changed after publishing shows here.
+      const hashed = await configContentVersion(doc);
+      if (hashed !== pointer.version) throw new Error(`content hashes to ${hashed}, not to its version`);
       this.use(parsed.data, "kv", null);
     } catch (e) {
       this.fail(`config: ${configKeys.version(pointer.version)} rejected (${(e as Error).message})`);

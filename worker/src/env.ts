@@ -5,5 +5,9 @@ import type { TimingVariables } from "hono/timing";
 /** The one Hono environment every route and middleware of the worker uses. */
 export interface AppEnv {
   Bindings: Env;
-  Variables: RequestIdVariables & TimingVariables;
+  Variables: RequestIdVariables &
+    TimingVariables & {
+      /** The request's user id and its pseudonym (worker/src/privacy.ts), once a route has validated it. */
+      user?: { id: string; ref: string };
+    };
 }

@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { z } from "zod";
 import type { AppEnv } from "./env.js";
+import { redactUser } from "./privacy.js";
 
 /** Error codes and the status each maps to. */
 export const ERROR_STATUS = {
@@ -15,6 +16,8 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
   internal: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
 export type ErrorCode = keyof typeof ERROR_STATUS;
@@ -59,6 +62,15 @@ export function onError(err: Error, c: Context<AppEnv>): Response {
       err.status === 413 ? "payload_too_large" : err.status === 401 ? "unauthorized" : "invalid_request";
     return errorResponse(c, new ApiError(code, err.message || "bad request"));
   }
-  console.error(JSON.stringify({ level: "error", requestId: c.get("requestId"), error: String(err?.stack ?? err) }));
+  const user = c.get("user");
+  const error = String(err?.stack ?? err);
+  console.error(
+    JSON.stringify({
+      level: "error",
+      requestId: c.get("requestId"),
+      ...(user ? { user: user.ref } : {}),
+      error: user ? redactUser(error, user.id, user.ref) : error,
+    }),
+  );
   return errorResponse(c, new ApiError("internal", "internal error"));
 }

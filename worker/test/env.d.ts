@@ -5,8 +5,20 @@ declare module "vitest" {
     urls: { origin: string; faults: string; down: string };
     model: { onnxBase64: string; manifestJson: string };
     nanModel: { onnxBase64: string; manifestJson: string };
+    /** The repo's edge-config as Node's `config publish` stores it, signed with TEST_SIGNING_KEY. */
+    publishedConfig: { version: string; documentJson: string };
     /** onnxruntime-node's scores for the test model on each of parityInputs(). */
     parityScores: { n: number; scores: number[] }[];
+  }
+}
+
+declare global {
+  namespace Cloudflare {
+    interface Env {
+      /** Small real limiters (worker/vitest.config.ts) the rate-limit tests put in place of the app's own. */
+      TEST_USER_LIMIT: RateLimit;
+      TEST_IP_LIMIT: RateLimit;
+    }
   }
 }
 

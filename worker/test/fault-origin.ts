@@ -34,7 +34,11 @@ export function startFaultOrigin(port: number, upstream: string): Promise<Server
       return send(res, 200, "application/vnd.frontrow.candidates", Buffer.from("FRC1 this is not a candidate list"));
     }
     try {
-      const upstreamRes = await fetch(`${upstream}/${rest.join("/")}${url.search}`);
+      // The caller's credentials go through, so the origin's token check applies behind the proxy too.
+      const auth = req.headers.authorization;
+      const upstreamRes = await fetch(`${upstream}/${rest.join("/")}${url.search}`, {
+        headers: auth ? { authorization: auth } : {},
+      });
       let body = Buffer.from(await upstreamRes.arrayBuffer());
       if (mode === "truncated") body = body.subarray(0, body.length >> 1);
       send(res, upstreamRes.status, upstreamRes.headers.get("content-type") ?? "application/octet-stream", body);

@@ -7,13 +7,17 @@ import * as ortNode from "onnxruntime-node";
 import type { TestProject } from "vitest/node";
 import { extractFeatures, FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from "../../core/features.js";
 import { sha256Hex } from "../../core/manifest.js";
+import { configKeys } from "../../edge-config/keys.js";
+import { ConfigKv, loadConfigDir, publishConfig } from "../../edge-config/publish.js";
 import { trainModel } from "../../model-export/src/index.js";
+import { MemoryStore } from "../../model-export/src/memory-store.js";
 import { createApp } from "../../origin/src/app.js";
 import { createGenerator } from "../../origin/src/cf/index.js";
 import { OriginRows } from "../../origin/src/rows.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
 import { startFaultOrigin } from "./fault-origin.js";
 import { parityInputs } from "./parity-inputs.js";
+import { TEST_ORIGIN_TOKEN, TEST_SIGNING_KEY } from "./secrets.js";
 
 /** A loopback port that was free a moment ago and has nothing listening now: "the origin is down". */
 async function closedPort(): Promise<number> {
@@ -29,7 +33,8 @@ export default async function setup(project: TestProject) {
   const dataset = generateSynthetic({ seed: 7, users: 200, items: 400 });
   const generator = createGenerator("ease");
   generator.fit(dataset.interactions);
-  const app = createApp(new OriginRows(dataset, generator), { log: () => {} });
+  // The origin requires its bearer token, as a deployed one should: the worker under test must send it.
+  const app = createApp(new OriginRows(dataset, generator), { log: () => {}, token: TEST_ORIGIN_TOKEN });
   // Ports are picked by the OS so concurrent test runs on one machine never collide.
   const origin = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise<void>((resolve, reject) => {
@@ -79,6 +84,15 @@ export default async function setup(project: TestProject) {
     inputs: [{ name: "features", features: FEATURE_NAMES.slice(0, 4), broadcast: false }],
     output: "score",
   };
+  // The edge policy files as `npm run config -- publish` stores them (Node's publisher, signed with the test key):
+  // the worker must accept exactly this document, hash and signature computed on the other side.
+  const configStore = new MemoryStore();
+  const published = await publishConfig(new ConfigKv(configStore), loadConfigDir().cfg, new Date(0), TEST_SIGNING_KEY);
+  project.provide("publishedConfig", {
+    version: published.version,
+    documentJson: new TextDecoder().decode((await configStore.get(configKeys.version(published.version))) ?? undefined),
+  });
+
   project.provide("nanModel", {
     onnxBase64: Buffer.from(nan).toString("base64"),
     manifestJson: JSON.stringify(nanManifest),

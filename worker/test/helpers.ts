@@ -3,6 +3,7 @@ import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:
 import { inject } from "vitest";
 import { candidateAt, decodeCandidateList, encodeCandidateList } from "../../core/codec.js";
 import { keys } from "../../core/keys.js";
+import { signed } from "../../core/signature.js";
 import { createApp } from "../src/app.js";
 import { createServices, type Services } from "../src/services.js";
 
@@ -47,7 +48,7 @@ export function harness(): Harness {
 
 /** Fetches a key's value from the real origin and writes it to KV, as the publisher would. */
 export async function seed(key: string, originPath: string): Promise<ArrayBuffer> {
-  const res = await fetch(`${ORIGIN}${originPath}`);
+  const res = await fetch(`${ORIGIN}${originPath}`, { headers: { authorization: `Bearer ${env.ORIGIN_TOKEN}` } });
   if (!res.ok) throw new Error(`origin ${originPath}: HTTP ${res.status}`);
   const bytes = await res.arrayBuffer();
   await env.KV.put(key, bytes);
@@ -81,10 +82,15 @@ export function trainedModel(): TestModel {
   return { onnx: b64(m.onnxBase64), manifest: JSON.parse(m.manifestJson) };
 }
 
-/** Publishes a model version and points `model:active` at it. */
+/** The signed form of a manifest, as `npm run model -- publish` writes it with the test signing key. */
+export function signedManifest(manifest: object): Promise<object> {
+  return signed("model-manifest", manifest, env.ARTIFACT_SIGNING_KEY as string);
+}
+
+/** Publishes a model version (manifest signed with the test key) and points `model:active` at it. */
 export async function publishModel(m: TestModel, bytes: Uint8Array = m.onnx): Promise<void> {
   await env.KV.put(keys.modelBytes(m.manifest.version), bytes);
-  await env.KV.put(keys.modelManifest(m.manifest.version), JSON.stringify(m.manifest));
+  await env.KV.put(keys.modelManifest(m.manifest.version), JSON.stringify(await signedManifest(m.manifest)));
   await env.KV.put(
     keys.activeModel,
     JSON.stringify({ version: m.manifest.version, activatedAt: new Date().toISOString() }),

@@ -5,6 +5,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { keys } from "../../core/keys.js";
 import type { ModelManifest } from "../../core/manifest.js";
 import type { Ranker } from "../../core/ranker.js";
+import { signed } from "../../core/signature.js";
 import crossnetManifest from "../../model-export/fixtures/byom/crossnet_context.manifest.json";
 import mlpManifest from "../../model-export/fixtures/byom/mlp_layernorm.manifest.json";
 import {
@@ -19,6 +20,7 @@ import { ModelRegistry } from "../src/serving/models.js";
 import crossnetBytes from "./fixtures/onnx/crossnet_context.onnx";
 import mlpBytes from "./fixtures/onnx/mlp_layernorm.onnx";
 import { EU_EVENING, getJson, type Harness, harness, seedUser, trainedModel } from "./helpers.js";
+import { TEST_SIGNING_KEY } from "./secrets.js";
 
 /** The test KV namespace as the CLI's store. */
 const store: ModelStore = {
@@ -53,7 +55,8 @@ function variant(version: string): { onnx: Uint8Array; manifest: ModelManifest }
 }
 
 async function publish(...models: { onnx: Uint8Array; manifest: ModelManifest }[]): Promise<void> {
-  for (const m of models) await publishVersion(store, m.onnx, m.manifest);
+  // Signed with the test key, as `npm run model -- publish` signs with ARTIFACT_SIGNING_KEY.
+  for (const m of models) await publishVersion(store, m.onnx, m.manifest, { signingKey: TEST_SIGNING_KEY });
 }
 
 async function row(h: Harness, user: string, headers: Record<string, string>): Promise<RecommendationsResponse> {
@@ -187,12 +190,16 @@ describe("bad versions", () => {
     await seedUser("7", "us-east");
     const h = harness();
     expect((await row(h, "7", US_EAST)).model.version).toBe("good-1");
-    // A tampered version written behind the tools' back: the manifest is good-1's, the bytes are not.
+    // A tampered version written behind the tools' back: the manifest is good-1's (and properly signed), the bytes
+    // are not; the signature vouches for the manifest's sha256, so the checksum still catches the bytes.
     const tampered = variant("tampered-1");
     const bytes = tampered.onnx.slice();
     bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
     await env.KV.put(keys.modelBytes("tampered-1"), bytes);
-    await env.KV.put(keys.modelManifest("tampered-1"), JSON.stringify(tampered.manifest));
+    await env.KV.put(
+      keys.modelManifest("tampered-1"),
+      JSON.stringify(await signed("model-manifest", tampered.manifest, TEST_SIGNING_KEY)),
+    );
     await env.KV.put(
       keys.activeModelFor("us-east"),
       JSON.stringify({ version: "tampered-1", activatedAt: new Date().toISOString() }),
@@ -261,10 +268,9 @@ describe("loaded versions per isolate", () => {
 
 describe("imported PyTorch models", () => {
   it("serve a row once published and activated as `model import` does", async () => {
-    await publishVersion(store, new Uint8Array(crossnetBytes), crossnetManifest as ModelManifest, {
-      source: "imported",
-    });
-    await publishVersion(store, new Uint8Array(mlpBytes), mlpManifest as ModelManifest, { source: "imported" });
+    const opts = { source: "imported", signingKey: TEST_SIGNING_KEY };
+    await publishVersion(store, new Uint8Array(crossnetBytes), crossnetManifest as ModelManifest, opts);
+    await publishVersion(store, new Uint8Array(mlpBytes), mlpManifest as ModelManifest, opts);
     await activateVersion(store, "torch-crossnet-context-1");
     await activateVersion(store, "torch-mlp-layernorm-1", { region: "us-east" });
     await seedUser("9");

@@ -3,7 +3,8 @@ import { env, reset } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { decodeCandidateList } from "../../core/codec.js";
 import { keys } from "../../core/keys.js";
-import { configKeys } from "../../edge-config/keys.js";
+import { signed } from "../../core/signature.js";
+import { configContentVersion, configKeys } from "../../edge-config/keys.js";
 import type { EdgeConfig } from "../../edge-config/schema.js";
 import { ConfigStore, DEFAULT_CONFIG } from "../src/config.js";
 import type { HealthResponse } from "../src/routes/health.js";
@@ -25,6 +26,7 @@ import {
   seedUser,
   trainedModel,
 } from "./helpers.js";
+import { TEST_SIGNING_KEY } from "./secrets.js";
 
 beforeEach(async () => {
   await reset();
@@ -33,12 +35,21 @@ beforeEach(async () => {
 
 type Policy = EdgeConfig["policy"];
 
-/** Publishes a config the way `npm run config -- publish` lays it out: the version, then the pointer. */
-async function publishConfig(version: string, change: (cfg: EdgeConfig) => void = () => {}): Promise<EdgeConfig> {
+/** Stores a document under `config:<version>`, signed with the test key as `npm run config -- publish` signs it. */
+async function putConfigDoc(version: string, doc: object): Promise<void> {
+  await env.KV.put(configKeys.version(version), JSON.stringify(await signed("edge-config", doc, TEST_SIGNING_KEY)));
+}
+
+/**
+ * Publishes a config the way `npm run config -- publish` lays it out: the version (named by its content hash,
+ * signed), then the pointer. `_label` only names the test's intent; the version is the content's.
+ */
+async function publishConfig(_label: string, change: (cfg: EdgeConfig) => void = () => {}): Promise<EdgeConfig> {
   const cfg = structuredClone(DEFAULT_CONFIG);
   change(cfg);
+  const version = await configContentVersion(cfg);
   cfg.version = version;
-  await env.KV.put(configKeys.version(version), JSON.stringify(cfg));
+  await putConfigDoc(version, cfg);
   await env.KV.put(configKeys.active, JSON.stringify({ version, activatedAt: new Date().toISOString(), history: [] }));
   return cfg;
 }
@@ -85,41 +96,47 @@ describe("the active config comes from KV", () => {
     const h = harness();
     h.svc.config = new ConfigStore(10_000, () => now);
     await seedAged("1", 0);
-    await publishConfig("cfg-aaaa");
-    expect((await rec(h, "1", DOWN)).config.version).toBe("cfg-aaaa");
-    await publishConfig("cfg-bbbb");
+    const a = await publishConfig("cfg-aaaa", (cfg) => {
+      cfg.policy.freshSeconds = 111;
+    });
+    expect((await rec(h, "1", DOWN)).config.version).toBe(a.version);
+    const b = await publishConfig("cfg-bbbb", (cfg) => {
+      cfg.policy.freshSeconds = 222;
+    });
+    expect(b.version).not.toBe(a.version);
     now += 9_999;
-    expect((await rec(h, "1", DOWN)).config.version).toBe("cfg-aaaa");
+    expect((await rec(h, "1", DOWN)).config.version).toBe(a.version);
     now += 1;
-    expect((await rec(h, "1", DOWN)).config.version).toBe("cfg-bbbb");
+    expect((await rec(h, "1", DOWN)).config.version).toBe(b.version);
     const health = await getJson<HealthResponse>(await h.call("/healthz"));
-    expect(health.config).toMatchObject({ version: "cfg-bbbb", source: "kv", problem: null });
+    expect(health.config).toMatchObject({ version: b.version, source: "kv", problem: null });
   });
 
   it("a bad or missing version keeps the last good config and says so; fixing it clears the complaint", async () => {
     const h = eager();
     await seedAged("1", 0);
-    await publishConfig("cfg-good");
-    expect((await rec(h, "1", DOWN)).config.version).toBe("cfg-good");
-    await env.KV.put(
-      configKeys.version("cfg-bad"),
-      JSON.stringify({ ...DEFAULT_CONFIG, version: "cfg-bad", policy: { ...DEFAULT_CONFIG.policy, freshSeconds: -1 } }),
-    );
+    const good = (await publishConfig("cfg-good")).version;
+    expect((await rec(h, "1", DOWN)).config.version).toBe(good);
+    await putConfigDoc("cfg-bad", {
+      ...DEFAULT_CONFIG,
+      version: "cfg-bad",
+      policy: { ...DEFAULT_CONFIG.policy, freshSeconds: -1 },
+    });
     await env.KV.put(configKeys.active, JSON.stringify({ version: "cfg-bad", activatedAt: "", history: [] }));
     const bad = await rec(h, "1", DOWN);
-    expect([bad.config.version, bad.items.length]).toEqual(["cfg-good", 10]);
+    expect([bad.config.version, bad.items.length]).toEqual([good, 10]);
     expect(bad.degraded[0]).toBe(
-      "config: config:cfg-bad rejected (policy.freshSeconds: Too small: expected number to be >=0); serving last good config cfg-good",
+      `config: config:cfg-bad rejected (policy.freshSeconds: Too small: expected number to be >=0); serving last good config ${good}`,
     );
     await env.KV.put(configKeys.active, JSON.stringify({ version: "cfg-gone", activatedAt: "", history: [] }));
     expect((await rec(h, "1", DOWN)).degraded[0]).toBe(
-      "config: config:cfg-gone rejected (missing); serving last good config cfg-good",
+      `config: config:cfg-gone rejected (missing); serving last good config ${good}`,
     );
     const health = await getJson<HealthResponse>(await h.call("/healthz"));
-    expect([health.status, health.config.version, health.config.source]).toEqual(["degraded", "cfg-good", "kv"]);
+    expect([health.status, health.config.version, health.config.source]).toEqual(["degraded", good, "kv"]);
     await env.KV.put(configKeys.active, "not json");
     expect((await rec(h, "1", DOWN)).degraded[0]).toBe(
-      "config: config:active unreadable (not JSON); serving last good config cfg-good",
+      `config: config:active unreadable (not JSON); serving last good config ${good}`,
     );
     await publishConfig("cfg-good");
     expect((await rec(h, "1", DOWN)).degraded.filter((d) => d.startsWith("config"))).toEqual([]);
@@ -128,7 +145,7 @@ describe("the active config comes from KV", () => {
   it("a bad first config falls back to the embedded defaults and says so", async () => {
     await seedAged("1", 0);
     await env.KV.put(configKeys.active, JSON.stringify({ version: "cfg-x", activatedAt: "", history: [] }));
-    await env.KV.put(configKeys.version("cfg-x"), '{"version":"cfg-x"}');
+    await putConfigDoc("cfg-x", { version: "cfg-x" });
     const body = await rec(eager(), "1", DOWN);
     expect(body.config.version).toBe("defaults-1");
     expect(body.degraded[0]).toBe(
@@ -377,14 +394,14 @@ describe("modelVersion pin", () => {
     const h = eager();
     const before = await rec(h, "1", DOWN);
     expect([before.servedBy, before.model.version]).toEqual(["model", active.manifest.version]);
-    await publishConfig("cfg-pin-eu", (cfg) => {
+    const pinCfg = await publishConfig("cfg-pin-eu", (cfg) => {
       const eu = cfg.regions["eu-west"] as NonNullable<(typeof cfg.regions)[string]>;
       eu.policy = { ...(eu.policy ?? {}), modelVersion: "pinned-1" };
     });
     // The pin loads in the background (a request never waits for it) and serves from the next request on.
     const first = await rec(h, "1", DOWN);
     expect([first.config.version, first.servedBy, first.model.version, first.degraded]).toEqual([
-      "cfg-pin-eu",
+      pinCfg.version,
       "model",
       active.manifest.version,
       ["model pinned-1 (pinned by the edge policy): loading"],

@@ -3,18 +3,21 @@ import { createExecutionContext, createScheduledController, env, reset, waitOnEx
 import { beforeEach, describe, expect, it } from "vitest";
 import { decodeCandidateList } from "../../core/codec.js";
 import { keys } from "../../core/keys.js";
-import { configKeys } from "../../edge-config/keys.js";
+import { signed } from "../../core/signature.js";
+import { configContentVersion, configKeys } from "../../edge-config/keys.js";
 import type { EdgeConfig } from "../../edge-config/schema.js";
 import { ConfigStore, DEFAULT_CONFIG } from "../src/config.js";
 import { handleScheduled, PREWARM_HOT_USERS, PREWARM_KV_BUDGET, prewarm } from "../src/ops/prewarm.js";
 import { OPS_STATS_INSTANCE } from "../src/ops/recorder.js";
 import { DOWN, harness, ORIGIN } from "./helpers.js";
+import { TEST_SIGNING_KEY } from "./secrets.js";
 
 beforeEach(async () => {
   await reset();
 });
 
-async function publishPeaks(): Promise<void> {
+/** Publishes the peak config (content-hash version, signed like `npm run config -- publish`); returns its version. */
+async function publishPeaks(): Promise<string> {
   const cfg: EdgeConfig = structuredClone(DEFAULT_CONFIG);
   const days = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
   for (const [id, start] of [
@@ -27,10 +30,14 @@ async function publishPeaks(): Promise<void> {
       rows: {},
     };
   }
-  cfg.version = "cfg-peaks";
-  await env.KV.put(configKeys.version(cfg.version), JSON.stringify(cfg));
+  cfg.version = await configContentVersion(cfg);
+  await env.KV.put(configKeys.version(cfg.version), JSON.stringify(await signed("edge-config", cfg, TEST_SIGNING_KEY)));
   await env.KV.put(configKeys.active, JSON.stringify({ version: cfg.version, activatedAt: "", history: [] }));
+  return cfg.version;
 }
+
+/** What handleScheduled passes from the env: the origin's token and the signing key. */
+const SECRETS = { originToken: env.ORIGIN_TOKEN, signingKey: env.ARTIFACT_SIGNING_KEY };
 
 const warmedKeys = async () => (await env.KV.list({ prefix: "cand:" })).keys.map((k) => k.name).sort();
 
@@ -59,7 +66,10 @@ describe("scheduled pre-warming", () => {
   it("acts once per peak: not too early, not once the peak is open; follows each zone and DST", async () => {
     await publishPeaks();
     const run = async (iso: string) => {
-      const r = await prewarm({ kv: env.KV, originUrl: ORIGIN, config: new ConfigStore(0) }, Date.parse(iso));
+      const r = await prewarm(
+        { ...SECRETS, kv: env.KV, originUrl: ORIGIN, config: new ConfigStore(0) },
+        Date.parse(iso),
+      );
       return r.regions.map((x) => `${x.region}@${x.peakAt}`);
     };
     expect(await run("2026-12-21T17:44:00Z")).toEqual([]); // 18:44 Paris: 16 minutes ahead
@@ -72,17 +82,17 @@ describe("scheduled pre-warming", () => {
   });
 
   it("counts its KV operations against the per-invocation budget and reports origin failures", async () => {
-    await publishPeaks();
+    const version = await publishPeaks();
     const ok = await prewarm(
-      { kv: env.KV, originUrl: ORIGIN, config: new ConfigStore(0) },
+      { ...SECRETS, kv: env.KV, originUrl: ORIGIN, config: new ConfigStore(0) },
       Date.parse("2026-12-21T17:50:00Z"),
     );
-    expect([ok.kvOps, ok.skipped, ok.lists.every((l) => l.ok), ok.configVersion]).toEqual([4, 0, true, "cfg-peaks"]);
+    expect([ok.kvOps, ok.skipped, ok.lists.every((l) => l.ok), ok.configVersion]).toEqual([4, 0, true, version]);
     expect(ok.kvOps).toBeLessThanOrEqual(PREWARM_KV_BUDGET);
     await reset();
     await publishPeaks();
     const down = await prewarm(
-      { kv: env.KV, originUrl: DOWN, config: new ConfigStore(0) },
+      { ...SECRETS, kv: env.KV, originUrl: DOWN, config: new ConfigStore(0) },
       Date.parse("2026-12-21T17:50:00Z"),
     );
     expect(down.lists.map((l) => l.ok)).toEqual([false, false]);

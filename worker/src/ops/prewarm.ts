@@ -40,6 +40,10 @@ export const PREWARM_HOT_USERS = 25;
 interface PrewarmDeps {
   kv: KVNamespace;
   originUrl: string;
+  /** Bearer token for the origin (ORIGIN_TOKEN); none when unset. */
+  originToken?: string | undefined;
+  /** ARTIFACT_SIGNING_KEY: the config read must be signed when set. */
+  signingKey?: string | undefined;
   config: ConfigStore;
   /** The region's most requested users, at most `n`; none when absent or when it fails. */
   hotUsers?: (region: string, n: number) => Promise<string[]>;
@@ -47,7 +51,7 @@ interface PrewarmDeps {
 
 /** Warms every region whose peak opens in (at, at + lead]; lists go in region order, then list order. */
 export async function prewarm(deps: PrewarmDeps, at: number, leadMs = PREWARM_LEAD_MS): Promise<PrewarmReport> {
-  const cfg: EdgeConfig = await deps.config.get(deps.kv);
+  const cfg: EdgeConfig = await deps.config.get(deps.kv, deps.signingKey);
   let kvOps = 2; // the pointer and, at most, one version read by the config store
   let skipped = 0;
   const lists: WarmedList[] = [];
@@ -80,7 +84,7 @@ export async function prewarm(deps: PrewarmDeps, at: number, leadMs = PREWARM_LE
         skipped++;
         continue;
       }
-      const fetched = await fetchOriginList(t.url, timeoutMs);
+      const fetched = await fetchOriginList(t.url, timeoutMs, deps.originToken);
       if (!fetched.ok) {
         lists.push({ region, key: t.key, ok: false, detail: fetched.reason });
         continue;
@@ -119,7 +123,14 @@ export function handleScheduled(
     : undefined;
   ctx.waitUntil(
     prewarm(
-      { ...deps, kv: env.KV, originUrl: env.ORIGIN_URL, ...(hotUsers ? { hotUsers } : {}) },
+      {
+        ...deps,
+        kv: env.KV,
+        originUrl: env.ORIGIN_URL,
+        originToken: env.ORIGIN_TOKEN,
+        signingKey: env.ARTIFACT_SIGNING_KEY,
+        ...(hotUsers ? { hotUsers } : {}),
+      },
       controller.scheduledTime,
     ),
   );

@@ -1,20 +1,12 @@
 // GET /ops (HTML charts) and /ops/data (JSON): per-region serving health, behind the OPS_TOKEN secret.
 import { Hono } from "hono";
+import { bearerToken, sameSecret } from "../auth.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { renderOpsPage } from "../ops/page.js";
 import { OPS_STATS_INSTANCE } from "../ops/recorder.js";
 import { type RegionSummary, summarise } from "../ops/stats.js";
 import type { Services } from "../services.js";
-
-/** Compares in time independent of where the strings differ. */
-function sameSecret(a: string, b: string): boolean {
-  const x = new TextEncoder().encode(a);
-  const y = new TextEncoder().encode(b);
-  let diff = x.length ^ y.length;
-  for (let i = 0; i < Math.max(x.length, y.length); i++) diff |= (x[i] ?? 0) ^ (y[i] ?? 0);
-  return diff === 0;
-}
 
 export function opsRoutes(svc: Services) {
   const app = new Hono<AppEnv>();
@@ -23,9 +15,8 @@ export function opsRoutes(svc: Services) {
     const secret = c.env.OPS_TOKEN;
     // Unset secret: the page does not exist on this deployment (and no empty token can open it).
     if (!secret) throw new ApiError("not_found", "the ops page is off: set the OPS_TOKEN secret");
-    const header = c.req.header("authorization");
-    const given = header?.startsWith("Bearer ") ? header.slice(7) : (c.req.query("token") ?? "");
-    if (!given || !sameSecret(given, secret)) throw new ApiError("unauthorized", "missing or wrong ops token");
+    const given = bearerToken(c.req.header("authorization")) ?? c.req.query("token") ?? "";
+    if (!given || !(await sameSecret(given, secret))) throw new ApiError("unauthorized", "missing or wrong ops token");
     await next();
   });
   const load = async (env: Env): Promise<RegionSummary[]> => {
@@ -34,7 +25,7 @@ export function opsRoutes(svc: Services) {
     return summarise(await env.OPS_STATS.get(env.OPS_STATS.idFromName(OPS_STATS_INSTANCE)).snapshot());
   };
   app.get("/", async (c) => {
-    await svc.config.get(c.env.KV);
+    await svc.config.get(c.env.KV, c.env.ARTIFACT_SIGNING_KEY);
     const html = renderOpsPage({ regions: await load(c.env), now: Date.now(), config: svc.config.status() });
     c.header("cache-control", "no-store");
     return c.html(html);

@@ -7,6 +7,8 @@ import { resolvePolicy } from "../../../edge-config/schema.js";
 import { regionBitIn } from "../config.js";
 import { resolveContext } from "../context.js";
 import type { AppEnv } from "../env.js";
+import { pseudonym, redactUser } from "../privacy.js";
+import { userRateLimit } from "../ratelimit.js";
 import type { Services } from "../services.js";
 import { type CacheStatus, resolveCandidates } from "../serving/candidates.js";
 import { finalise, head, type RankedItem, score } from "../serving/rank.js";
@@ -33,17 +35,32 @@ export interface RecommendationsResponse {
 export const USER_ID = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 characters of [A-Za-z0-9_-]");
 
 const Params = z.object({ userId: USER_ID });
+/**
+ * A query parameter given once. Repeated, the validator sees an array; which value was meant is a guess, so it
+ * is refused. Unknown parameters are ignored: clients and CDNs add cache-busters and tracking tags, and an older
+ * worker must not break a newer client.
+ */
+const once = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((v, ctx) => {
+    if (!Array.isArray(v)) return v;
+    ctx.addIssue({ code: "custom", message: "given more than once" });
+    return z.NEVER;
+  }, schema);
+
 const Query = z.object({
-  row: z.enum(ROWS).default("top-picks"),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  device: z.enum(DEVICES).optional(),
+  row: once(z.enum(ROWS).default("top-picks")),
+  limit: once(z.coerce.number().int().min(1).max(100).default(20)),
+  device: once(z.enum(DEVICES).optional()),
 });
 
 export function recommendationsRoutes(svc: Services) {
   return new Hono<AppEnv>().get("/:userId", validate("param", Params), validate("query", Query), async (c) => {
     const { userId } = c.req.valid("param");
     const { row, limit, device } = c.req.valid("query");
-    const cfg = await svc.config.get(c.env.KV);
+    const userRef = await pseudonym(c.env, "user", userId);
+    c.set("user", { id: userId, ref: userRef });
+    await userRateLimit(c, userRef);
+    const cfg = await svc.config.get(c.env.KV, c.env.ARTIFACT_SIGNING_KEY);
     const ctx = resolveContext(
       c.req.raw,
       cfg,
@@ -64,18 +81,23 @@ export function recommendationsRoutes(svc: Services) {
         {
           store: svc.lists(c.env),
           originUrl: c.env.ORIGIN_URL,
+          originToken: c.env.ORIGIN_TOKEN,
           now: Date.now(),
           waitUntil,
           spent,
           counts,
           negative: svc.negative,
         },
-        { row, userId, region: ctx.region, policy },
+        { row, userId, userRef, region: ctx.region, policy },
       ),
       svc.profiles.get(c.env.KV, userId, profileProblems).finally(() => {
         spent.kv = Math.max(spent.kv, Date.now() - t0);
       }),
-      svc.models.get(c.env.KV, waitUntil, { region: ctx.region, pin: policy.modelVersion }),
+      svc.models.get(c.env.KV, waitUntil, {
+        region: ctx.region,
+        pin: policy.modelVersion,
+        signingKey: c.env.ARTIFACT_SIGNING_KEY,
+      }),
     ]);
     const configProblem = svc.config.status().problem;
     const degraded = [...(configProblem ? [configProblem] : []), ...candidates.degraded, ...profileProblems];
@@ -111,7 +133,16 @@ export function recommendationsRoutes(svc: Services) {
     setMetric(c, "model", spent.model);
     if (degraded.length) {
       console.warn(
-        JSON.stringify({ level: "warn", event: "degraded", requestId: c.get("requestId"), row, servedBy, degraded }),
+        JSON.stringify({
+          level: "warn",
+          event: "degraded",
+          requestId: c.get("requestId"),
+          user: userRef,
+          row,
+          servedBy,
+          // KV keys and origin URLs in the reasons carry the user id: logs get the pseudonym.
+          degraded: degraded.map((d) => redactUser(d, userId, userRef)),
+        }),
       );
     }
     const body: RecommendationsResponse = {

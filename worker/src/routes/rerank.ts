@@ -9,6 +9,8 @@ import { resolvePolicy } from "../../../edge-config/schema.js";
 import { resolveContext } from "../context.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
+import { pseudonym } from "../privacy.js";
+import { userRateLimit } from "../ratelimit.js";
 import type { Services } from "../services.js";
 import { finalise, type RankedItem, score } from "../serving/rank.js";
 import { validate } from "../validate.js";
@@ -35,7 +37,20 @@ const Body = z.object({
   candidates: z
     .array(Candidate)
     .min(1)
-    .refine((a) => a.length <= MAX_RERANK_CANDIDATES, { message: `at most ${MAX_RERANK_CANDIDATES} candidates` }),
+    .refine((a) => a.length <= MAX_RERANK_CANDIDATES, { message: `at most ${MAX_RERANK_CANDIDATES} candidates` })
+    // A title twice is a caller bug that would show it twice; say where rather than rank it.
+    .superRefine((a, ctx) => {
+      const first = new Map<number, number>();
+      for (let i = 0; i < a.length; i++) {
+        const id = (a[i] as { id: number }).id;
+        const at = first.get(id);
+        if (at !== undefined) {
+          ctx.addIssue({ code: "custom", path: [i, "id"], message: `duplicate id ${id} (first at candidates.${at})` });
+          return;
+        }
+        first.set(id, i);
+      }
+    }),
   limit: z.number().int().min(1).max(MAX_RERANK_CANDIDATES).optional(),
   device: z.enum(DEVICES).optional(),
   /** Drop watched titles and apply the diversity cap (default true). */
@@ -64,6 +79,14 @@ export function rerankRoutes(svc: Services) {
       },
     }),
     async (c, next) => {
+      // Hono's JSON validator reads only JSON-typed bodies: anything else would be validated as an empty object.
+      const type = c.req.header("content-type") ?? "";
+      if (!/^application\/json\s*(;|$)/i.test(type)) {
+        throw new ApiError(
+          "unsupported_media_type",
+          `content-type must be application/json, got ${type ? `"${type.slice(0, 100)}"` : "none"}`,
+        );
+      }
       // Count before validating items so a huge list gets its own code instead of a generic zod message.
       const raw = await c.req.json().catch(() => {
         throw new ApiError("invalid_json", "body is not valid JSON");
@@ -79,7 +102,10 @@ export function rerankRoutes(svc: Services) {
     validate("json", Body),
     async (c) => {
       const body = c.req.valid("json");
-      const cfg = await svc.config.get(c.env.KV);
+      const userRef = await pseudonym(c.env, "user", body.userId);
+      c.set("user", { id: body.userId, ref: userRef });
+      await userRateLimit(c, userRef);
+      const cfg = await svc.config.get(c.env.KV, c.env.ARTIFACT_SIGNING_KEY);
       const ctx = resolveContext(
         c.req.raw,
         cfg,
@@ -96,7 +122,11 @@ export function rerankRoutes(svc: Services) {
       const [catalog, loaded, model] = await Promise.all([
         needCatalog ? svc.catalog.get(c.env.KV, degraded) : Promise.resolve(null),
         svc.profiles.get(c.env.KV, body.userId, degraded),
-        svc.models.get(c.env.KV, waitUntil, { region: ctx.region, pin: policy.modelVersion }),
+        svc.models.get(c.env.KV, waitUntil, {
+          region: ctx.region,
+          pin: policy.modelVersion,
+          signingKey: c.env.ARTIFACT_SIGNING_KEY,
+        }),
       ]);
       setMetric(c, "kv", Date.now() - t0);
       if (catalog) {

@@ -3,6 +3,7 @@ import { type CandidateList, decodeCandidateList } from "../../../core/codec.js"
 import { keys } from "../../../core/keys.js";
 import type { Row } from "../../../core/vocab.js";
 import type { FallbackList, Policy } from "../../../edge-config/schema.js";
+import { redactUser } from "../privacy.js";
 import type { ListStore } from "./list-store.js";
 import { fetchOriginList, type OriginResult, originListUrl } from "./origin.js";
 
@@ -24,6 +25,8 @@ export interface ResolvedCandidates {
 export interface CandidateDeps {
   store: ListStore;
   originUrl: string;
+  /** Bearer token for the origin's list endpoints (the ORIGIN_TOKEN secret); none when unset. */
+  originToken?: string | undefined;
   /** Wall clock for list ages (never the request's context time, which tests and demos may pin). */
   now: number;
   waitUntil(p: Promise<unknown>): void;
@@ -75,6 +78,8 @@ export function jitteredFreshSeconds(key: string, generatedAt: number, policy: P
 export interface CandidateRequest {
   row: Row;
   userId: string;
+  /** The user's pseudonym (worker/src/privacy.ts): what log lines show instead of the id. */
+  userRef?: string;
   region: string;
   policy: Policy;
 }
@@ -107,7 +112,7 @@ export async function resolveCandidates(deps: CandidateDeps, req: CandidateReque
   if (cached && age !== null && age <= freshSeconds + staleWhileRevalidateSeconds) {
     if (!revalidating.has(key)) {
       revalidating.add(key);
-      deps.waitUntil(refresh(deps, key, url, req.policy).finally(() => revalidating.delete(key)));
+      deps.waitUntil(refresh(deps, key, url, req).finally(() => revalidating.delete(key)));
     }
     return { list: cached, tier: "row", status: "stale", ageSeconds: age, degraded };
   }
@@ -118,7 +123,7 @@ export async function resolveCandidates(deps: CandidateDeps, req: CandidateReque
   }
   const fetched = await fetchWithRetries(deps, url, req.policy);
   if (fetched.ok) {
-    deps.waitUntil(deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(key, e)));
+    deps.waitUntil(deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(logKey(key, req), e)));
     return {
       list: fetched.list,
       tier: "row",
@@ -138,17 +143,18 @@ export async function resolveCandidates(deps: CandidateDeps, req: CandidateReque
 
 /**
  * One origin request with the policy's retry budget: retried after a 5xx, a refused connection or a
- * malformed body; never after a 404 (an answer) or a timeout (the time is spent).
+ * malformed body; never after a 4xx (an answer: a 404, or a 401 for a wrong token) or a timeout (the time is
+ * spent).
  */
 async function fetchWithRetries(deps: CandidateDeps, url: string, policy: Policy): Promise<OriginResult> {
   let attempts = 0;
   for (;;) {
     const t0 = Date.now();
-    const r = await fetchOriginList(url, policy.originTimeoutMs);
+    const r = await fetchOriginList(url, policy.originTimeoutMs, deps.originToken);
     deps.spent.origin += Date.now() - t0;
     count(deps, r.ok);
     attempts++;
-    if (r.ok || r.notFound || r.reason.includes("timed out") || attempts > policy.originRetries) {
+    if (r.ok || r.notFound || r.refused || r.reason.includes("timed out") || attempts > policy.originRetries) {
       return r.ok || attempts === 1 ? r : { ...r, reason: `${r.reason} (after ${attempts} attempts)` };
     }
   }
@@ -170,11 +176,11 @@ async function fallbackLists(
     if (originReachable) {
       const t0 = Date.now();
       const url = originListUrl(deps.originUrl, name, { region: req.region });
-      const fetched = await fetchOriginList(url, req.policy.originTimeoutMs);
+      const fetched = await fetchOriginList(url, req.policy.originTimeoutMs, deps.originToken);
       deps.spent.origin += Date.now() - t0;
       count(deps, fetched.ok);
       if (fetched.ok) {
-        deps.waitUntil(deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(key, e)));
+        deps.waitUntil(deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(logKey(key, req), e)));
         return {
           list: fetched.list,
           tier,
@@ -197,10 +203,18 @@ function count(deps: CandidateDeps, ok: boolean): void {
   if (!ok) deps.counts.originErrors++;
 }
 
-async function refresh(deps: CandidateDeps, key: string, url: string, policy: Policy): Promise<void> {
-  const fetched = await fetchOriginList(url, policy.originTimeoutMs);
-  if (fetched.ok) await deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(key, e));
-  else console.warn(JSON.stringify({ level: "warn", event: "revalidate-failed", key, reason: fetched.reason }));
+async function refresh(deps: CandidateDeps, key: string, url: string, req: CandidateRequest): Promise<void> {
+  const fetched = await fetchOriginList(url, req.policy.originTimeoutMs, deps.originToken);
+  if (fetched.ok) await deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(logKey(key, req), e));
+  else {
+    const reason = req.userRef ? redactUser(fetched.reason, req.userId, req.userRef) : fetched.reason;
+    console.warn(JSON.stringify({ level: "warn", event: "revalidate-failed", key: logKey(key, req), reason }));
+  }
+}
+
+/** A KV key as logs may show it: a per-user key names the user's pseudonym, never the id. */
+function logKey(key: string, req: CandidateRequest): string {
+  return redactUser(key, req.userId, req.userRef ?? "(user)");
 }
 
 /** Reads and decodes a list; a corrupt value counts as absent (and is said), a KV error too. */

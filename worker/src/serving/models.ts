@@ -2,6 +2,7 @@
 import { type ActiveModelPointer, keys } from "../../../core/keys.js";
 import { type ModelManifest, ModelManifestSchema, sha256Hex } from "../../../core/manifest.js";
 import type { Ranker } from "../../../core/ranker.js";
+import { signatureProblem } from "../../../core/signature.js";
 import { isPreloaded } from "../model/onnx-ranker.js";
 
 /**
@@ -46,6 +47,11 @@ export interface ModelRequest {
   /** A version the region's edge policy pins (`modelVersion`): served instead of the pointers' version. */
   pin?: string | null | undefined;
   now?: number;
+  /**
+   * The ARTIFACT_SIGNING_KEY secret: when set, a manifest must carry a valid signature to load. Given with each
+   * request (it comes from the request's env); a call that does not name it keeps the last one given.
+   */
+  signingKey?: string | undefined;
 }
 
 interface Failure {
@@ -82,6 +88,7 @@ export class ModelRegistry {
   private checkedAt = Number.NEGATIVE_INFINITY;
   private inflight: Promise<void> | null = null;
   private readonly opts: Required<ModelRegistryOptions>;
+  private signingKey: string | undefined;
 
   constructor(
     private readonly load: ModelLoader,
@@ -102,6 +109,7 @@ export class ModelRegistry {
     at: number | ModelRequest = {},
   ): Promise<ModelState> {
     const req = typeof at === "number" ? { now: at } : at;
+    if ("signingKey" in req) this.signingKey = req.signingKey || undefined;
     const now = req.now ?? Date.now();
     const key = req.region ?? GLOBAL;
     let scope = this.scopes.get(key);
@@ -214,6 +222,11 @@ export class ModelRegistry {
       ]);
       if (!manifestRaw) throw new Error("manifest missing");
       if (!bytes) throw new Error("ONNX bytes missing");
+      // The signature covers the manifest, which carries the bytes' sha256 (checked below): both are vouched for.
+      if (this.signingKey) {
+        const bad = await signatureProblem("model-manifest", manifestRaw, this.signingKey);
+        if (bad) throw Object.assign(new Error(bad), { reason: "signature" });
+      }
       const parsed = ModelManifestSchema.safeParse(manifestRaw);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];

@@ -3,7 +3,13 @@ import { type CandidateList, decodeCandidateList } from "../../../core/codec.js"
 
 export type OriginResult =
   | { ok: true; bytes: Uint8Array; list: CandidateList }
-  | { ok: false; reason: string; notFound: boolean };
+  | {
+      ok: false;
+      reason: string;
+      notFound: boolean;
+      /** The origin refused the request itself (4xx, e.g. 401 for a wrong ORIGIN_TOKEN): a retry gets the same. */
+      refused?: boolean;
+    };
 
 const inflight = new Map<string, Promise<OriginResult>>();
 
@@ -28,23 +34,26 @@ export function originListUrl(
 export const originStats = { fetches: 0, failures: 0 };
 
 /**
- * Fetches an encoded list from the origin. Concurrent callers for the same URL share one fetch; the shared
+ * Fetches an encoded list from the origin (with `token` as a bearer token when given). Concurrent callers for the same URL share one fetch; the shared
  * promise resolves to plain bytes, never to a Response, so no request reads another request's I/O object.
  */
-export function fetchOriginList(url: string, timeoutMs: number): Promise<OriginResult> {
+export function fetchOriginList(url: string, timeoutMs: number, token?: string): Promise<OriginResult> {
   const pending = inflight.get(url);
   if (pending) return pending;
-  const p = doFetch(url, timeoutMs).finally(() => inflight.delete(url));
+  const p = doFetch(url, timeoutMs, token).finally(() => inflight.delete(url));
   inflight.set(url, p);
   return p;
 }
 
-async function doFetch(url: string, timeoutMs: number): Promise<OriginResult> {
+async function doFetch(url: string, timeoutMs: number, token: string | undefined): Promise<OriginResult> {
   originStats.fetches++;
   try {
     const res = await fetch(url, {
       signal: AbortSignal.timeout(timeoutMs),
-      headers: { accept: "application/vnd.frontrow.candidates" },
+      // The origin's ORIGIN_TOKEN (the worker's secret of the same name), when the deployment sets one.
+      headers: token
+        ? { accept: "application/vnd.frontrow.candidates", authorization: `Bearer ${token}` }
+        : { accept: "application/vnd.frontrow.candidates" },
     });
     if (res.status === 404) {
       await res.body?.cancel();
@@ -52,7 +61,7 @@ async function doFetch(url: string, timeoutMs: number): Promise<OriginResult> {
     }
     if (!res.ok) {
       await res.body?.cancel();
-      return fail(`origin: HTTP ${res.status}`, false);
+      return fail(`origin: HTTP ${res.status}`, false, res.status >= 400 && res.status < 500);
     }
     const bytes = new Uint8Array(await res.arrayBuffer());
     try {
@@ -68,7 +77,7 @@ async function doFetch(url: string, timeoutMs: number): Promise<OriginResult> {
   }
 }
 
-function fail(reason: string, notFound: boolean): OriginResult {
+function fail(reason: string, notFound: boolean, refused = false): OriginResult {
   originStats.failures++;
-  return { ok: false, reason, notFound };
+  return refused ? { ok: false, reason, notFound, refused } : { ok: false, reason, notFound };
 }
