@@ -118,7 +118,13 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
     if (protocol === "temporal") {
       // The epoch is picked on what this protocol reports: one ranking per validation user, every held-out
       // title relevant (train's default picks it on per-view next-title NDCG, the serving task).
-      const trained = await trainModel(dataset, { ...TEMPORAL_PROTOCOL_TRAINING, ...opts, seed, depth, evaluate: true });
+      const trained = await trainModel(dataset, {
+        ...TEMPORAL_PROTOCOL_TRAINING,
+        ...opts,
+        seed,
+        depth,
+        evaluate: true,
+      });
       const e = trained.report.test as Evaluation;
       results.push({
         protocol,
