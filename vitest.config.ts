@@ -13,6 +13,7 @@ export default defineConfig({
             "edge-config/**/*.test.ts",
             "origin/**/*.test.ts",
             "model-export/**/*.test.ts",
+            "sim/**/*.test.ts",
           ],
         },
       },
