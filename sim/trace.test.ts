@@ -32,7 +32,10 @@ const base: TraceOptions = {
 
 function countsByUtcHour(events: readonly TraceEvent[], region: string): number[] {
   const c = new Array<number>(24).fill(0);
-  for (const e of events) if (e.region === region) c[new Date(e.simTime).getUTCHours()]++;
+  for (const e of events) {
+    const h = new Date(e.simTime).getUTCHours();
+    if (e.region === region) c[h] = (c[h] as number) + 1;
+  }
   return c;
 }
 
