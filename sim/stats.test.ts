@@ -15,6 +15,7 @@ const o = (p: Partial<Outcome>): Outcome => ({
   atMs: 0,
   region: "eu-west",
   ms: 10,
+  lagMs: 0,
   status: 200,
   peak: false,
   servedBy: "model",

@@ -5,8 +5,10 @@ export interface Outcome {
   /** Wall-clock offset of the request's scheduled send from the start of the replay, ms. */
   atMs: number;
   region: string;
-  /** Latency from the scheduled send to the last byte, ms (open loop: a late send counts against it). */
+  /** Latency from the request's actual send to the last byte, ms. */
   ms: number;
+  /** How late the driver sent the request after its scheduled moment, ms (the driver's own lag, not the system's). */
+  lagMs: number;
   status: number;
   /** Inside its region's peak schedule (edge-config) at the simulated moment. */
   peak: boolean;
@@ -15,10 +17,16 @@ export interface Outcome {
   cacheStatus: string | null;
   /** Edge answers only: the response's `degraded` reasons were non-empty. */
   degraded: boolean;
+  /** Edge answers only: the `degraded` reasons (when there were any) and the model version that ranked the row. */
+  reasons?: string[];
+  modelVersion?: string | null;
   /** Edge answers only: the worker's own `Server-Timing` total, ms. */
   serverMs?: number;
   /** A transport error (connection refused, reset) instead of an HTTP answer. */
   error?: string;
+  /** For a non-2xx or failed request: the path asked for and the start of the body (for the report). */
+  path?: string;
+  body?: string;
 }
 
 /** Linear-interpolated quantile of unsorted samples (q in 0..1); NaN for none. */
@@ -56,6 +64,9 @@ export interface Summary {
   p99: number;
   /** p99 of the worker's own time (Server-Timing `total`), edge answers only; NaN on the origin-direct path. */
   serverP99: number;
+  /** The driver's send lag (actual send minus scheduled send): p99 and largest, ms. */
+  lagP99: number;
+  lagMax: number;
   /** Responses with status >= 500 or no HTTP answer at all. */
   errors5xx: number;
   /** Shares of all answers (edge only; zero on the origin-direct path). */
@@ -82,6 +93,11 @@ export function summarise(outcomes: readonly Outcome[]): Summary {
       outcomes.flatMap((o) => (o.serverMs === undefined ? [] : [o.serverMs])),
       0.99,
     ),
+    lagP99: quantile(
+      outcomes.map((o) => o.lagMs),
+      0.99,
+    ),
+    lagMax: outcomes.reduce((a, o) => Math.max(a, o.lagMs), n ? 0 : Number.NaN),
     errors5xx: count((o) => o.status >= 500 || o.status === 0),
     // Cache hit ratio: answers from a cached copy of the row's own list (fresh or stale) over all answers.
     hitRatio: edge ? share((o) => tierClass(o) === "hit" || tierClass(o) === "stale") : 0,
