@@ -14,6 +14,7 @@ export default defineConfig({
             "origin/**/*.test.ts",
             "model-export/**/*.test.ts",
             "bench/**/*.test.ts",
+            "sim/**/*.test.ts",
           ],
         },
       },

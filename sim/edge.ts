@@ -1,0 +1,188 @@
+// The simulation's edge: the worker bundled as `wrangler deploy` would, in Miniflare, with KV seeded by the origin's publish path.
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import { ConfigKv, type ConfigKv as ConfigKvType, loadConfigDir, publishConfig } from "../edge-config/publish.js";
+import type { CandidateGenerator } from "../origin/src/cf/types.js";
+import type { Dataset } from "../origin/src/dataset.js";
+import {
+  activeModelEntry,
+  dataEntries,
+  type KvEntry,
+  modelVersionEntries,
+  readModelDir,
+} from "../origin/src/kv-entries.js";
+import type { KvStore } from "../origin/src/kv-store.js";
+import { OriginRows } from "../origin/src/rows.js";
+
+/** Bundles the worker with `wrangler deploy --dry-run --outdir` (the modules a deploy uploads). */
+export function bundleWorker(outdir: string): void {
+  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
+    encoding: "utf8",
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  });
+}
+
+function moduleType(file: string): "CompiledWasm" | "Text" | "Data" | "ESModule" {
+  if (file.endsWith(".wasm")) return "CompiledWasm";
+  if (file.endsWith(".jsonc")) return "Text";
+  if (file.endsWith(".onnx")) return "Data";
+  return "ESModule";
+}
+
+const KV_ID = "frontrow-kv-sim";
+
+// The KV binding the worker sees: every call goes to the real KV namespace, unless the simulation's control
+// worker says KV is failing; then every call throws, as a KV outage surfaces in a Worker. The flag is re-read
+// at most every 50 ms. Production code is untouched: the worker only gets this object as env.KV.
+const KV_WRAPPER = `
+let failing = false;
+let checkedAt = -Infinity;
+async function check(env) {
+  const now = Date.now();
+  if (now - checkedAt >= 50) {
+    checkedAt = now;
+    failing = (await (await env.CONTROL.fetch("http://control/kv")).text()) === "fail";
+  }
+  if (failing) throw new Error("KV GET failed: 503 Service Unavailable (simulated KV outage)");
+}
+export default function (env) {
+  const kv = env.INNER;
+  return {
+    async get(key, opts) { await check(env); return kv.get(key, opts); },
+    async getWithMetadata(key, opts) { await check(env); return kv.getWithMetadata(key, opts); },
+    async put(key, value, opts) { await check(env); return kv.put(key, value, opts); },
+    async delete(key) { await check(env); return kv.delete(key); },
+    async list(opts) { await check(env); return kv.list(opts); },
+  };
+}
+`;
+
+// Holds the KV fault flag the wrapper reads: GET /kv, POST /kv?state=ok|fail.
+const CONTROL = `
+let kv = "ok";
+export default {
+  async fetch(req) {
+    const url = new URL(req.url);
+    if (req.method === "POST") kv = url.searchParams.get("state") === "fail" ? "fail" : "ok";
+    return new Response(kv);
+  },
+};
+`;
+
+/** The worker in Miniflare plus handles to its storage and fault controls. */
+export interface Edge {
+  mf: Miniflare;
+  url: string;
+  /** The real KV namespace behind the wrapper (the simulation's own writes never fail). */
+  kv: KvNamespace;
+  setKvFailing(failing: boolean): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+/** The slice of KVNamespace the simulation uses. */
+export interface KvNamespace {
+  get(key: string, type: "arrayBuffer"): Promise<ArrayBuffer | null>;
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string | ArrayBuffer): Promise<void>;
+}
+
+/** Starts the bundled worker (from `outdir`) with its origin at `originUrl` and KV persisted under `persist`. */
+export async function startEdge(outdir: string, persist: string, originUrl: string): Promise<Edge> {
+  const mf = new Miniflare({
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    kvPersist: join(persist, "kv"),
+    workers: [
+      {
+        name: "frontrow",
+        // The bundle's modules as wrangler wrote them, entry first.
+        modulesRoot: outdir,
+        modules: readdirSync(outdir)
+          .filter((f) => /\.(js|mjs|wasm|jsonc|onnx)$/.test(f))
+          .map((f) => ({ type: moduleType(f), path: join(outdir, f) }))
+          .sort((a, b) => Number(b.path.endsWith("index.js")) - Number(a.path.endsWith("index.js"))),
+        compatibilityDate: "2026-04-26",
+        compatibilityFlags: ["nodejs_compat"],
+        bindings: { ORIGIN_URL: originUrl, ALLOW_CONTEXT_OVERRIDE: "true" },
+        wrappedBindings: { KV: { scriptName: "sim-kv" } },
+        durableObjects: { OPS_STATS: "OpsStats" },
+      },
+      {
+        name: "sim-kv",
+        modules: true,
+        script: KV_WRAPPER,
+        kvNamespaces: { INNER: KV_ID },
+        serviceBindings: { CONTROL: "sim-control" },
+      },
+      { name: "sim-control", modules: true, script: CONTROL },
+    ],
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const kv = (await mf.getKVNamespace("INNER", "sim-kv")) as unknown as KvNamespace;
+  const control = await mf.getWorker("sim-control");
+  return {
+    mf,
+    url,
+    kv,
+    async setKvFailing(failing) {
+      const res = await control.fetch(`http://control/kv?state=${failing ? "fail" : "ok"}`, { method: "POST" });
+      await res.text();
+    },
+    dispose: () => mf.dispose(),
+  };
+}
+
+/** A KvStore (the origin publisher's interface) over the simulation's KV namespace. */
+export function kvStore(kv: KvNamespace): KvStore {
+  return {
+    description: "the simulation's Miniflare KV",
+    async get(key) {
+      const v = await kv.get(key, "arrayBuffer");
+      return v === null ? null : new Uint8Array(v);
+    },
+    async putAll(entries: readonly KvEntry[]) {
+      // A few writes in flight at a time: Miniflare's KV proxy answers each over loopback.
+      for (let i = 0; i < entries.length; i += 32) {
+        await Promise.all(
+          entries.slice(i, i + 32).map((e) => kv.put(e.key, typeof e.value === "string" ? e.value : own(e.value))),
+        );
+      }
+    },
+    async close() {},
+  };
+}
+
+function own(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+export interface SeedResult {
+  keys: number;
+  modelVersion: string;
+  configVersion: string;
+  config: ConfigKvType;
+}
+
+/**
+ * Publishes what the origin publishes (lists and profiles of `publishedUsers`, regional lists, the catalog,
+ * the bundled model and its pointer) and the edge-config files, as `origin:publish` and `config publish` do.
+ */
+export async function seedEdge(
+  kv: KvNamespace,
+  dataset: Dataset,
+  generator: CandidateGenerator,
+  publishedUsers: readonly number[],
+): Promise<SeedResult> {
+  const store = kvStore(kv);
+  const rows = new OriginRows({ ...dataset, users: [...publishedUsers] }, generator);
+  const model = await readModelDir("worker/model");
+  const data = dataEntries(rows, 500);
+  await store.putAll([...data, ...modelVersionEntries(model)]);
+  await store.putAll([activeModelEntry(model.manifest.version, new Date())]);
+  const config = new ConfigKv(store);
+  const published = await publishConfig(config, loadConfigDir().cfg);
+  return { keys: data.length + 3, modelVersion: model.manifest.version, configVersion: published.version, config };
+}
