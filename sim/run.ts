@@ -614,6 +614,7 @@ async function peakRun(
           maxQueued: { direct: aOrigin.maxQueued, edge: bOrigin.maxQueued },
         },
         edge5xx: edge5xx.length,
+        edgeTailAtPeak: tailBreakdown(b.outcomes.filter((o) => o.peak)),
         notOk: {
           direct: unexpectedOutcomes(a.outcomes, () => "origin-direct"),
           edge: unexpectedOutcomes(b.outcomes, () => "edge"),
@@ -653,6 +654,31 @@ function tierSeries(outcomes: Outcome[]): Series[] {
     color,
     values: hourly(outcomes, (o) => (o.length ? o.filter((x) => tierClass(x) === c).length / o.length : Number.NaN)),
   }));
+}
+
+/**
+ * What the slowest 1% of answers were (at or above the p99): counts by tier and cache status, by region, and how
+ * many had a worker time (Server-Timing) under 5 ms, i.e. whose time went outside the worker.
+ */
+function tailBreakdown(outcomes: readonly Outcome[]) {
+  const p99 = quantile(
+    outcomes.map((o) => o.ms),
+    0.99,
+  );
+  const tail = outcomes.filter((o) => o.ms >= p99);
+  const countBy = (key: (o: Outcome) => string) => {
+    const m: Record<string, number> = {};
+    for (const o of tail) m[key(o)] = (m[key(o)] ?? 0) + 1;
+    return m;
+  };
+  return {
+    p99,
+    n: tail.length,
+    byTier: countBy((o) => `${tierClass(o)}${o.reasons?.some((r) => r.startsWith("origin:")) ? " (origin call)" : ""}`),
+    byRegion: countBy((o) => o.region),
+    workerUnder5ms: tail.filter((o) => (o.serverMs ?? Number.POSITIVE_INFINITY) < 5).length,
+    sendLagOver5ms: tail.filter((o) => o.lagMs > 5).length,
+  };
 }
 
 /** Every answer that is not 2xx (or no answer at all), with where and when it happened, for the JSON report. */
