@@ -16,6 +16,7 @@ import {
   selectColumns,
 } from "../core/features.js";
 import { type ModelManifest, sha256Hex } from "../core/manifest.js";
+import { bundleModules, bundleWorker, WORKER_COMPAT } from "./bundle.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
@@ -74,7 +75,7 @@ function median(xs: number[]): number {
 /** Bundles the bench entry exactly as `wrangler deploy` would (module rules, nodejs_compat) into a temp dir. */
 interface Bundle {
   dir: string;
-  modules: { type: "ESModule" | "CompiledWasm"; path: string }[];
+  modules: ReturnType<typeof bundleModules>;
 }
 
 function bundle(): Bundle {
@@ -85,37 +86,22 @@ function bundle(): Bundle {
     [
       'name = "frontrow-inference-bench"',
       `main = ${JSON.stringify(entry)}`,
-      'compatibility_date = "2026-04-26"',
-      'compatibility_flags = ["nodejs_compat"]',
+      `compatibility_date = "${WORKER_COMPAT.compatibilityDate}"`,
+      `compatibility_flags = ${JSON.stringify(WORKER_COMPAT.compatibilityFlags)}`,
       'rules = [{ type = "CompiledWasm", globs = ["**/*.wasm"], fallthrough = false }]',
       "",
     ].join("\n"),
   );
   const out = join(dir, "out");
-  execFileSync(
-    join(repo, "node_modules", ".bin", "wrangler"),
-    ["deploy", "--dry-run", "--outdir", out, "--config", join(dir, "wrangler.toml")],
-    { cwd: repo, env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: ["ignore", "ignore", "inherit"] },
-  );
-  const files = readdirSync(out);
-  const main = files.find((f) => f.endsWith(".js"));
-  if (!main) throw new Error(`wrangler produced no .js in ${out}`);
-  // Listed by hand: ORT's glue holds a dynamic import() Miniflare cannot follow on its own.
-  return {
-    dir,
-    modules: [
-      { type: "ESModule", path: join(out, main) },
-      ...files.filter((f) => f.endsWith(".wasm")).map((f) => ({ type: "CompiledWasm" as const, path: join(out, f) })),
-    ],
-  };
+  bundleWorker(out, { config: join(dir, "wrangler.toml"), cwd: repo });
+  return { dir, modules: bundleModules(out, "bench-entry.js") };
 }
 
 function miniflare(b: Bundle, strategy: Strategy, manifest: ModelManifest): Miniflare {
   return new Miniflare({
     modules: b.modules,
     modulesRoot: join(b.dir, "out"),
-    compatibilityDate: "2026-04-26",
-    compatibilityFlags: ["nodejs_compat"],
+    ...WORKER_COMPAT,
     bindings: { STRATEGY: strategy, MANIFEST: manifest },
     dataBlobBindings: { MODEL: modelBytes },
   });
@@ -204,8 +190,8 @@ async function startWorkerd(b: Bundle, strategy: Strategy, manifest: ModelManife
       ");",
       "const bench :Workerd.Worker = (",
       `  modules = [${modules.join(", ")}],`,
-      '  compatibilityDate = "2026-04-26",',
-      '  compatibilityFlags = ["nodejs_compat"],',
+      `  compatibilityDate = "${WORKER_COMPAT.compatibilityDate}",`,
+      `  compatibilityFlags = ${JSON.stringify(WORKER_COMPAT.compatibilityFlags)},`,
       "  bindings = [",
       `    (name = "STRATEGY", text = ${JSON.stringify(strategy)}),`,
       `    (name = "MANIFEST", json = ${JSON.stringify(JSON.stringify(manifest))}),`,

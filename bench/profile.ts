@@ -1,6 +1,5 @@
 // `npm run bench:profile`: a CPU profile of the 500-candidate recommendations request inside workerd, by function.
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
@@ -10,6 +9,7 @@ import { keys } from "../core/keys.js";
 import { createGenerator } from "../origin/src/cf/index.js";
 import { OriginRows } from "../origin/src/rows.js";
 import { generateSynthetic } from "../origin/src/synthetic.js";
+import { bundleModules, bundleWorker, WORKER_COMPAT } from "./bundle.js";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 4000);
 const PATH = process.env.PROFILE_PATH ?? "/v1/recommendations/b500?limit=20";
@@ -55,25 +55,12 @@ const own = (b: Uint8Array): ArrayBuffer => new Uint8Array(b).buffer;
 const work = mkdtempSync(join(tmpdir(), "frontrow-profile-"));
 try {
   const outdir = join(work, "dist");
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], { stdio: "ignore" });
+  bundleWorker(outdir);
   const port = 9229 + Math.floor(Math.random() * 500);
   const mf = new Miniflare({
     modulesRoot: outdir,
-    modules: readdirSync(outdir)
-      .filter((f) => /\.(js|mjs|wasm|jsonc|onnx)$/.test(f))
-      .map((f) => ({
-        type: f.endsWith(".wasm")
-          ? ("CompiledWasm" as const)
-          : f.endsWith(".jsonc")
-            ? ("Text" as const)
-            : f.endsWith(".onnx")
-              ? ("Data" as const)
-              : ("ESModule" as const),
-        path: join(outdir, f),
-      }))
-      .sort((a, b) => Number(b.path.endsWith("index.js")) - Number(a.path.endsWith("index.js"))),
-    compatibilityDate: "2026-04-26",
-    compatibilityFlags: ["nodejs_compat"],
+    modules: bundleModules(outdir),
+    ...WORKER_COMPAT,
     kvNamespaces: ["KV"],
     kvPersist: join(work, "kv"),
     inspectorPort: port,

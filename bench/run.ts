@@ -12,6 +12,7 @@ import { trainModel } from "../model-export/src/index.js";
 import { createGenerator } from "../origin/src/cf/index.js";
 import { OriginRows } from "../origin/src/rows.js";
 import { generateSynthetic } from "../origin/src/synthetic.js";
+import { bundleModules, bundleWorker, WORKER_COMPAT } from "./bundle.js";
 import { runCodecBench } from "./codec.js";
 import { median, quantile, table } from "./stats.js";
 
@@ -27,39 +28,15 @@ function log(line: string): void {
   process.stderr.write(`${line}\n`);
 }
 
-/** Bundles the worker exactly as `wrangler deploy` would and reads its upload size. */
-function build(outdir: string): { totalKiB: number; gzipKiB: number } {
-  const out = execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
-    encoding: "utf8",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
-  const m = out.match(/Total Upload:\s*([\d.]+)\s*KiB\s*\/\s*gzip:\s*([\d.]+)\s*KiB/);
-  if (!m) throw new Error(`could not read the upload size from wrangler's output:\n${out}`);
-  return { totalKiB: Number(m[1]), gzipKiB: Number(m[2]) };
-}
-
-/** The module type wrangler.toml's rules give each file of the bundle. */
-function moduleType(file: string): "CompiledWasm" | "Text" | "Data" | "ESModule" {
-  if (file.endsWith(".wasm")) return "CompiledWasm";
-  if (file.endsWith(".jsonc")) return "Text";
-  if (file.endsWith(".onnx")) return "Data";
-  return "ESModule";
-}
-
 /** The KV namespace id wrangler.toml gives the local KV, so `wrangler dev --persist-to` reads what we seed. */
 const KV_ID = "frontrow-kv-local";
 
 /** `persist` is a state directory as wrangler's --persist-to takes it; KV lives under v3/kv. */
 function miniflare(outdir: string, persist: string): Miniflare {
   return new Miniflare({
-    // The bundle's modules as wrangler wrote them (ORT's glue has a dynamic import Miniflare cannot follow).
     modulesRoot: outdir,
-    modules: readdirSync(outdir)
-      .filter((f) => /\.(js|mjs|wasm|jsonc|onnx)$/.test(f))
-      .map((f) => ({ type: moduleType(f), path: join(outdir, f) }))
-      .sort((a, b) => Number(b.path.endsWith("index.js")) - Number(a.path.endsWith("index.js"))),
-    compatibilityDate: "2026-04-26",
-    compatibilityFlags: ["nodejs_compat"],
+    modules: bundleModules(outdir),
+    ...WORKER_COMPAT,
     kvNamespaces: { KV: KV_ID },
     kvPersist: join(persist, "v3", "kv"),
     host: "127.0.0.1",
@@ -255,7 +232,7 @@ try {
   const outdir = join(work, "dist");
   const persist = join(work, "state");
   log("bench: bundling the worker (wrangler deploy --dry-run) ...");
-  const upload = build(outdir);
+  const upload = bundleWorker(outdir);
   const mf = miniflare(outdir, persist);
   const { version, other } = await seed(mf);
   log(`bench: latency, ${ROUNDS} interleaved rounds after ${WARMUP} warm-up requests per route ...`);

@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import WebSocket from "ws";
 import { z } from "zod";
-import { reportPage } from "./soak-chart.js";
+import { lineChart, list, page } from "./chart.js";
 import { perUserPerMinute, SessionMix, type SoakRequest } from "./soak-mix.js";
 import {
   type FlatnessCriterion,
@@ -601,45 +601,48 @@ async function main(): Promise<number> {
       `1-minute load average ${loadAtStart} at start, ${loadAtEnd} at end (${cpus().length} cores)`,
       pass ? "PASS" : `FAIL: ${failures.join("; ")}`,
     ];
+    const xMax = Math.max(1, ...memory.map((s) => s.t), ...perSecond.map((s) => s.second));
+    const warmupMarker = [{ from: opts.warmup, to: opts.warmup, label: "warm-up ends" }];
+    /** A memory series in MiB over the samples' seconds (a missing reading leaves a gap). */
+    const line = <T extends { t: number }>(
+      name: string,
+      color: string,
+      xs: T[],
+      bytes: (x: T) => number | null | undefined,
+    ) => ({
+      name,
+      color,
+      values: xs.map((x) => (bytes(x) ?? Number.NaN) / MIB),
+      xs: xs.map((x) => x.t),
+    });
     writeFileSync(
       `${opts.out}.html`,
-      reportPage("frontrow soak: memory and latency over time", summary, [
-        {
-          title: "workerd memory (MiB)",
-          yLabel: "MiB",
-          markerX: opts.warmup,
-          series: [
-            {
-              name: "RSS",
-              color: "#1f77b4",
-              points: memory.map((s) => ({ x: s.t, y: (s.rssBytes ?? Number.NaN) / MIB })),
-            },
-            {
-              name: "JS heap used",
-              color: "#ff7f0e",
-              points: memory.map((s) => ({ x: s.t, y: (s.heapUsedBytes ?? Number.NaN) / MIB })),
-            },
-            {
-              name: "JS heap after forced GC",
-              color: "#2ca02c",
-              points: gc.map((g) => ({ x: g.t, y: g.heapUsedBytes / MIB })),
-            },
-            {
-              name: "ArrayBuffer backing stores",
-              color: "#9467bd",
-              points: memory.map((s) => ({ x: s.t, y: (s.backingStoreBytes ?? Number.NaN) / MIB })),
-            },
+      page("frontrow soak: memory and latency over time", [
+        list(summary),
+        lineChart(
+          "workerd memory (MiB)",
+          "seconds",
+          "MiB",
+          xMax,
+          [
+            line("RSS", "#1f77b4", memory, (s) => s.rssBytes),
+            line("JS heap used", "#ff7f0e", memory, (s) => s.heapUsedBytes),
+            line("JS heap after forced GC", "#2ca02c", gc, (g) => g.heapUsedBytes),
+            line("ArrayBuffer backing stores", "#9467bd", memory, (s) => s.backingStoreBytes),
           ],
-        },
-        {
-          title: "latency per second (ms)",
-          yLabel: "ms",
-          markerX: opts.warmup,
-          series: [
-            { name: "p50", color: "#1f77b4", points: perSecond.map((s) => ({ x: s.second, y: s.p50 })) },
-            { name: "p99", color: "#d62728", points: perSecond.map((s) => ({ x: s.second, y: s.p99 })) },
+          warmupMarker,
+        ),
+        lineChart(
+          "latency per second (ms)",
+          "seconds",
+          "ms",
+          xMax,
+          [
+            { name: "p50", color: "#1f77b4", values: perSecond.map((s) => s.p50), xs: perSecond.map((s) => s.second) },
+            { name: "p99", color: "#d62728", values: perSecond.map((s) => s.p99), xs: perSecond.map((s) => s.second) },
           ],
-        },
+          warmupMarker,
+        ),
       ]),
     );
     console.log(

@@ -1,8 +1,7 @@
 // The simulation's edge: the worker bundled as `wrangler deploy` would, in Miniflare, with KV seeded by the origin's publish path.
-import { execFileSync } from "node:child_process";
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
+import { bundleModules, WORKER_COMPAT } from "../bench/bundle.js";
 import { ConfigKv, type ConfigKv as ConfigKvType, loadConfigDir, publishConfig } from "../edge-config/publish.js";
 import type { CandidateGenerator } from "../origin/src/cf/types.js";
 import type { Dataset } from "../origin/src/dataset.js";
@@ -15,21 +14,6 @@ import {
 } from "../origin/src/kv-entries.js";
 import type { KvStore } from "../origin/src/kv-store.js";
 import { OriginRows } from "../origin/src/rows.js";
-
-/** Bundles the worker with `wrangler deploy --dry-run --outdir` (the modules a deploy uploads). */
-export function bundleWorker(outdir: string): void {
-  execFileSync("npx", ["wrangler", "deploy", "--dry-run", "--outdir", outdir], {
-    encoding: "utf8",
-    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
-  });
-}
-
-function moduleType(file: string): "CompiledWasm" | "Text" | "Data" | "ESModule" {
-  if (file.endsWith(".wasm")) return "CompiledWasm";
-  if (file.endsWith(".jsonc")) return "Text";
-  if (file.endsWith(".onnx")) return "Data";
-  return "ESModule";
-}
 
 const KV_ID = "frontrow-kv-sim";
 
@@ -98,14 +82,9 @@ export async function startEdge(outdir: string, persist: string, originUrl: stri
     workers: [
       {
         name: "frontrow",
-        // The bundle's modules as wrangler wrote them, entry first.
         modulesRoot: outdir,
-        modules: readdirSync(outdir)
-          .filter((f) => /\.(js|mjs|wasm|jsonc|onnx)$/.test(f))
-          .map((f) => ({ type: moduleType(f), path: join(outdir, f) }))
-          .sort((a, b) => Number(b.path.endsWith("index.js")) - Number(a.path.endsWith("index.js"))),
-        compatibilityDate: "2026-04-26",
-        compatibilityFlags: ["nodejs_compat"],
+        modules: bundleModules(outdir),
+        ...WORKER_COMPAT,
         bindings: { ORIGIN_URL: originUrl, ALLOW_CONTEXT_OVERRIDE: "true" },
         wrappedBindings: { KV: { scriptName: "sim-kv" } },
         durableObjects: { OPS_STATS: "OpsStats" },

@@ -4,6 +4,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { bundleWorker } from "../bench/bundle.js";
+import { barChart, lineChart, page, pre, type Series } from "../bench/chart.js";
 import { keys } from "../core/keys.js";
 import { sha256Hex } from "../core/manifest.js";
 import { configKeys } from "../edge-config/keys.js";
@@ -11,9 +13,8 @@ import { loadConfigDir } from "../edge-config/publish.js";
 import { resolvePolicy } from "../edge-config/schema.js";
 import { createGenerator } from "../origin/src/cf/index.js";
 import { loadDataset } from "../origin/src/load.js";
-import { barChart, lineChart, page, pre, type Series } from "./chart.js";
 import { DelayProxy } from "./delay-proxy.js";
-import { bundleWorker, type Edge, seedEdge, startEdge } from "./edge.js";
+import { type Edge, seedEdge, startEdge } from "./edge.js";
 import { faultSchedule, type Window } from "./schedule.js";
 import {
   binCounts,

@@ -1,13 +1,14 @@
-// Self-contained HTML charts (inline SVG, no scripts or CDN) for the simulation's report.
+// Self-contained HTML charts (inline SVG, no scripts or CDN) for the reports of the soak and the simulation.
 
-/** One line of a chart: y values at evenly spaced x positions. */
+/** One line of a chart: y values at `xs` (same length), or at evenly spaced x positions without them. */
 export interface Series {
   name: string;
   color: string;
   values: readonly number[];
+  xs?: readonly number[];
 }
 
-/** A shaded x range, e.g. a fault window (in the same units as the x axis). */
+/** A shaded x range, e.g. a fault window (in the same units as the x axis); `from === to` draws a marker line. */
 export interface Band {
   from: number;
   to: number;
@@ -22,7 +23,8 @@ function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-function niceMax(v: number): number {
+/** A round upper bound for an axis: 1, 2, 2.5 or 5 times a power of ten, at or above `v` (1 when v <= 0). */
+export function niceMax(v: number): number {
   if (!(v > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
   for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * p) return m * p;
@@ -38,11 +40,18 @@ export function lineChart(
   series: readonly Series[],
   bands: readonly Band[] = [],
 ): string {
-  const yMax = niceMax(Math.max(...series.flatMap((s) => s.values.filter(Number.isFinite))));
+  const yMax = niceMax(Math.max(0, ...series.flatMap((s) => s.values.filter(Number.isFinite))));
   const x = (v: number) => PAD.l + (v / xMax) * (W - PAD.l - PAD.r);
   const y = (v: number) => H - PAD.b - (v / yMax) * (H - PAD.t - PAD.b);
   const parts: string[] = [];
   for (const b of bands) {
+    if (b.from === b.to) {
+      parts.push(
+        `<line x1="${x(b.from).toFixed(1)}" x2="${x(b.from).toFixed(1)}" y1="${PAD.t}" y2="${H - PAD.b}" stroke="#999" stroke-dasharray="4 3"/>`,
+        `<text x="${x(b.from).toFixed(1)}" y="${PAD.t + 10}" font-size="9">${esc(b.label)}</text>`,
+      );
+      continue;
+    }
     parts.push(
       `<rect x="${x(b.from).toFixed(1)}" y="${PAD.t}" width="${(x(b.to) - x(b.from)).toFixed(1)}" height="${H - PAD.t - PAD.b}" fill="#f4c7c3" opacity="0.6"/>`,
       `<text x="${x(b.from).toFixed(1)}" y="${PAD.t + 10}" font-size="9">${esc(b.label)}</text>`,
@@ -63,8 +72,9 @@ export function lineChart(
   }
   series.forEach((s, si) => {
     const step = s.values.length > 1 ? xMax / s.values.length : xMax;
+    const at = (i: number) => s.xs?.[i] ?? (i + 0.5) * step;
     const pts = s.values
-      .map((v, i) => (Number.isFinite(v) ? `${x((i + 0.5) * step).toFixed(1)},${y(v).toFixed(1)}` : null))
+      .map((v, i) => (Number.isFinite(v) ? `${x(at(i)).toFixed(1)},${y(v).toFixed(1)}` : null))
       .filter((p) => p !== null)
       .join(" ");
     parts.push(`<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`);
@@ -140,6 +150,11 @@ export function page(title: string, blocks: readonly string[]): string {
 ${blocks.join("\n")}
 </body></html>
 `;
+}
+
+/** A bulleted list block for the page. */
+export function list(items: readonly string[]): string {
+  return `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join("")}</ul>`;
 }
 
 /** A preformatted text block for the page. */

@@ -1,0 +1,50 @@
+// The worker as `wrangler deploy` uploads it, for the benchmarks and the simulation to run in Miniflare.
+import { execFileSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+
+/** wrangler.toml's compatibility settings, for Miniflare runs of the bundle. */
+export const WORKER_COMPAT = { compatibilityDate: "2026-04-26", compatibilityFlags: ["nodejs_compat"] };
+
+/** Upload size as wrangler reports it for a dry-run deploy. */
+export interface UploadSize {
+  totalKiB: number;
+  gzipKiB: number;
+}
+
+/**
+ * Bundles with `wrangler deploy --dry-run --outdir` (wrangler.toml, or `config`) and returns the upload size
+ * wrangler printed.
+ */
+export function bundleWorker(outdir: string, opts: { config?: string; cwd?: string } = {}): UploadSize {
+  const out = execFileSync(
+    "npx",
+    ["wrangler", "deploy", "--dry-run", "--outdir", outdir, ...(opts.config ? ["--config", opts.config] : [])],
+    { encoding: "utf8", cwd: opts.cwd, env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+  );
+  const m = out.match(/Total Upload:\s*([\d.]+)\s*KiB\s*\/\s*gzip:\s*([\d.]+)\s*KiB/);
+  if (!m) throw new Error(`could not read the upload size from wrangler's output:\n${out}`);
+  return { totalKiB: Number(m[1]), gzipKiB: Number(m[2]) };
+}
+
+type ModuleType = "CompiledWasm" | "Text" | "Data" | "ESModule";
+
+/** The module type wrangler.toml's rules give each file of the bundle. */
+function moduleType(file: string): ModuleType {
+  if (file.endsWith(".wasm")) return "CompiledWasm";
+  if (file.endsWith(".jsonc")) return "Text";
+  if (file.endsWith(".onnx")) return "Data";
+  return "ESModule";
+}
+
+/**
+ * The bundle's modules as wrangler wrote them, the entry (wrangler names it after the main file) first. Listed
+ * for Miniflare by hand: ORT's glue holds a dynamic import() Miniflare cannot follow on its own.
+ */
+export function bundleModules(outdir: string, entry = "index.js"): { type: ModuleType; path: string }[] {
+  const files = readdirSync(outdir).filter((f) => /\.(js|mjs|wasm|jsonc|onnx)$/.test(f));
+  if (!files.includes(entry)) throw new Error(`no ${entry} in ${outdir} (wrangler wrote ${files.join(", ")})`);
+  return files
+    .map((f) => ({ type: moduleType(f), path: join(outdir, f) }))
+    .sort((a, b) => Number(b.path.endsWith(`/${entry}`)) - Number(a.path.endsWith(`/${entry}`)));
+}
