@@ -25,9 +25,10 @@ const o = (p: Partial<Outcome>): Outcome => ({
 });
 
 describe("quantile", () => {
-  it("interpolates linearly between order statistics", () => {
-    expect(quantile([4, 1, 3, 2], 0.5)).toBe(2.5);
-    expect(quantile([1, 2, 3, 4, 5], 0.99)).toBeCloseTo(4.96, 12);
+  it("is the nearest-rank percentile the benchmarks use", () => {
+    expect(quantile([4, 1, 3, 2], 0.5)).toBe(2);
+    expect(quantile([1, 2, 3, 4, 5], 0.99)).toBe(5);
+    expect(quantile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.9)).toBe(9);
     expect(quantile([7], 0.99)).toBe(7);
     expect(quantile([], 0.5)).toBeNaN();
   });

@@ -1,4 +1,8 @@
 // The simulation's statistics: percentiles, per-region summaries, tier classes, time bins and fault recovery.
+import { quantile } from "../bench/stats.js";
+
+/** Percentiles by nearest rank, the definition every report of the project uses. */
+export { quantile };
 
 /** What one replayed request came back with. */
 export interface Outcome {
@@ -27,16 +31,6 @@ export interface Outcome {
   /** For a non-2xx or failed request: the path asked for and the start of the body (for the report). */
   path?: string;
   body?: string;
-}
-
-/** Linear-interpolated quantile of unsorted samples (q in 0..1); NaN for none. */
-export function quantile(samples: readonly number[], q: number): number {
-  if (samples.length === 0) return Number.NaN;
-  const s = [...samples].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return (s[lo] as number) + ((s[hi] as number) - (s[lo] as number)) * (pos - lo);
 }
 
 /** The serving classes a response falls in, for rates and charts. */
