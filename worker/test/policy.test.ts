@@ -251,7 +251,7 @@ describe("kvCacheTtlSeconds", () => {
       fallback: ["trending", "popular"] as Policy["fallback"],
     };
     const deps = { store, originUrl: DOWN, now: Date.now(), waitUntil: () => {}, spent: { kv: 0, origin: 0 } };
-    await resolveCandidates(deps, { row: "top-picks", userId: "9", region: "eu-west", policy });
+    await resolveCandidates(deps, { row: "top-picks", userId: "9", userRef: "u_test", region: "eu-west", policy });
     expect(reads).toEqual([
       ["cand:top-picks:user:9", 45],
       ["cand:trending:region:eu-west", 45],

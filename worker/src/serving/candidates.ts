@@ -79,7 +79,7 @@ export interface CandidateRequest {
   row: Row;
   userId: string;
   /** The user's pseudonym (worker/src/privacy.ts): what log lines show instead of the id. */
-  userRef?: string;
+  userRef: string;
   region: string;
   policy: Policy;
 }
@@ -207,14 +207,14 @@ async function refresh(deps: CandidateDeps, key: string, url: string, req: Candi
   const fetched = await fetchOriginList(url, req.policy.originTimeoutMs, deps.originToken);
   if (fetched.ok) await deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(logKey(key, req), e));
   else {
-    const reason = req.userRef ? redactUser(fetched.reason, req.userId, req.userRef) : fetched.reason;
+    const reason = redactUser(fetched.reason, req.userId, req.userRef);
     console.warn(JSON.stringify({ level: "warn", event: "revalidate-failed", key: logKey(key, req), reason }));
   }
 }
 
 /** A KV key as logs may show it: a per-user key names the user's pseudonym, never the id. */
 function logKey(key: string, req: CandidateRequest): string {
-  return redactUser(key, req.userId, req.userRef ?? "(user)");
+  return redactUser(key, req.userId, req.userRef);
 }
 
 /** Reads and decodes a list; a corrupt value counts as absent (and is said), a KV error too. */
