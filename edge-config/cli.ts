@@ -51,7 +51,7 @@ export async function run(
       if (!cfg) throw new Error("no config");
       const withPeak = Object.entries(cfg.regions).filter(([, r]) => r.peak).length;
       log(
-        `ok: ${loaded.texts.size} files, ${Object.keys(cfg.regions).length} regions (${withPeak} with peak schedules); would publish as ${configVersion(cfg)}`,
+        `ok: ${loaded.texts.size} files, ${Object.keys(cfg.regions).length} regions (${withPeak} with peak schedules); would publish as ${await configVersion(cfg)}`,
       );
       return 0;
     }
@@ -80,7 +80,7 @@ export async function run(
         log(
           `${kv.description}: active ${active ? active.version : "none: comparing with defaults.jsonc alone (what the worker embeds)"}`,
         );
-        log(`local files would publish as ${configVersion(loaded.cfg)}`);
+        log(`local files would publish as ${await configVersion(loaded.cfg)}`);
         const defaultsFile = [...loaded.texts.keys()][0] as string;
         const base = active ?? parseEdgeConfig(loaded.texts.get(defaultsFile) as string, defaultsFile);
         log(formatDiff(diffConfigs(base, loaded.cfg, region)));

@@ -70,7 +70,7 @@ describe.skipIf(!present)("ops page in a real browser", () => {
   });
 
   it("serves under the published config and charts the traffic per region", async () => {
-    const version = configVersion(loadConfigDir().cfg);
+    const version = await configVersion(loadConfigDir().cfg);
     // Personal lists are keyed by user, not region: each region gets its own users, so each has misses.
     const regions = { "eu-west": ["Europe/Paris", "1"], "us-east": ["America/New_York", "4"] };
     for (const [region, [tz, first]] of Object.entries(regions)) {

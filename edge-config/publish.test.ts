@@ -67,7 +67,7 @@ describe("signed publishing", () => {
     const { cfg } = loadConfigDir();
     const r = await publishConfig(kv, cfg, new Date("2026-11-25T10:00:00Z"), "signing-key-1");
     const stored = JSON.parse((await kv.get(configKeys.version(r.version))) as string);
-    expect(r.version).toBe(configVersion(cfg));
+    expect(r.version).toBe(await configVersion(cfg));
     expect(stored.signature).toMatch(SIGNATURE_PATTERN);
     expect(await signatureProblem("edge-config", stored, "signing-key-1")).toBeNull();
     expect(await signatureProblem("edge-config", stored, "another-key")).toMatch(/^signature mismatch/);
@@ -103,7 +103,7 @@ describe("publish and rollback", () => {
     const store = memoryStore();
     const kv = new ConfigKv(store);
     const { cfg } = loadConfigDir();
-    const v1 = configVersion(cfg);
+    const v1 = await configVersion(cfg);
     expect(v1).toMatch(/^cfg-[0-9a-f]{12}$/);
     expect(await publishConfig(kv, cfg, new Date("2026-11-25T10:00:00Z"))).toEqual({
       version: v1,
@@ -136,7 +136,7 @@ describe("publish and rollback", () => {
     const b = loadConfigDir(dir).cfg;
     edit(dir, "defaults.jsonc", '"freshSeconds": 300', '"freshSeconds": 240');
     const c = loadConfigDir(dir).cfg;
-    const [va, vb, vc] = [configVersion(a), configVersion(b), configVersion(c)];
+    const [va, vb, vc] = [await configVersion(a), await configVersion(b), await configVersion(c)];
     expect(new Set([va, vb, vc]).size).toBe(3);
     await publishConfig(kv, a);
     await publishConfig(kv, b);
@@ -232,13 +232,13 @@ describe("npm run config", () => {
     const kvArgs = ["--local", "--persist-to", persist, "--dir", dir];
     const c = capture();
     expect(await run(["publish", ...kvArgs], c.log, c.error)).toBe(0);
-    const v1 = configVersion(loadConfigDir(dir).cfg);
+    const v1 = await configVersion(loadConfigDir(dir).cfg);
     expect(c.out.at(-1)).toBe(`local KV (${persist}): stored config:${v1}; active now (was none)`);
     edit(dir, "regions/eu-west.jsonc", '"kvCacheTtlSeconds": 300', '"kvCacheTtlSeconds": 600');
     expect(await run(["diff", "--region", "eu-west", ...kvArgs], c.log, c.error)).toBe(0);
     expect(c.out.at(-1)).toBe("~ regions.eu-west.peak.policy.kvCacheTtlSeconds: 300 -> 600");
     expect(await run(["publish", ...kvArgs], c.log, c.error)).toBe(0);
-    const v2 = configVersion(loadConfigDir(dir).cfg);
+    const v2 = await configVersion(loadConfigDir(dir).cfg);
     expect(await run(["rollback", ...kvArgs], c.log, c.error)).toBe(0);
     expect(c.out.at(-1)).toBe(`local KV (${persist}): active config ${v2} -> ${v1}`);
     expect(c.err).toEqual([]);

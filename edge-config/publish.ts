@@ -1,12 +1,11 @@
 // Config operations behind the CLI: load the files, version, publish, roll back, diff and explain (no argv here).
-import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { canonicalJson, signed, withoutSignature } from "../core/signature.js";
 import type { EntryKind, KvEntry } from "../origin/src/kv-entries.js";
 import type { KvStore } from "../origin/src/kv-store.js";
-import { type ActiveConfigPointer, configKeys } from "./keys.js";
+import { type ActiveConfigPointer, configContentVersion, configKeys } from "./keys.js";
 import {
   assembleConfig,
   type EdgeConfig,
@@ -52,10 +51,9 @@ export function loadConfigDir(dir: string = CONFIG_DIR): LoadedConfig {
   return { cfg: assembleConfig(defaults, regionFiles), texts };
 }
 
-/** The version a config publishes under: derived from its content (the `version` label excluded). */
-export function configVersion(cfg: EdgeConfig): string {
-  const { version: _label, ...content } = cfg;
-  return `cfg-${createHash("sha256").update(canonicalJson(content)).digest("hex").slice(0, 12)}`;
+/** The version a config publishes under: derived from its content, by the rule the edge re-checks (keys.ts). */
+export function configVersion(cfg: EdgeConfig): Promise<string> {
+  return configContentVersion(cfg);
 }
 
 /** A config string store: the KV namespace the worker reads, through the origin's publisher stores. */
@@ -119,7 +117,7 @@ export async function publishConfig(
   now = new Date(),
   signingKey?: string,
 ): Promise<PublishResult> {
-  const version = configVersion(cfg);
+  const version = await configVersion(cfg);
   const doc = { ...cfg, version };
   const toStore = signingKey ? await signed("edge-config", doc, signingKey) : doc;
   const text = JSON.stringify(toStore, null, 2);
