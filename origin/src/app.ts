@@ -1,7 +1,9 @@
 // The origin's HTTP API (Hono): candidate lists, popular fallback, profiles and catalogue for the edge.
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { zValidator } from "@hono/zod-validator";
 import { type Context, Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
+import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { ROWS } from "../../core/vocab.js";
@@ -27,12 +29,6 @@ export interface AppOptions {
   token?: string | undefined;
   /** Key of the HMAC that stands in for user ids in request logs (ID_HASH_KEY); unset: a random key per process. */
   idHashKey?: string | undefined;
-}
-
-/** Equal strings, in time independent of where they differ or their lengths (both hashed to 32 bytes first). */
-export function sameSecret(given: string, secret: string): boolean {
-  const digest = (s: string) => createHash("sha256").update(s, "utf8").digest();
-  return timingSafeEqual(digest(given), digest(secret));
 }
 
 /**
@@ -131,19 +127,25 @@ export function createApp(rows: OriginRows, opts: AppOptions = {}): Hono {
   });
 
   // Lists, profiles and the catalogue are for the edge only when a token is set; /healthz stays open for monitors.
-  const token = opts.token;
-  if (token) {
-    app.use("/v1/*", async (c, next) => {
-      const m = /^Bearer[ ]+(\S+)[ ]*$/i.exec(c.req.header("authorization") ?? "");
-      if (!m || !sameSecret(m[1] as string, token)) {
-        return c.json(errorBody("unauthorized", "missing or wrong bearer token (ORIGIN_TOKEN)"), 401);
-      }
-      await next();
-    });
+  // Hono's bearerAuth compares in constant time; its answers carry the origin's error shape.
+  if (opts.token) {
+    const wrong = { message: errorBody("unauthorized", "missing or wrong bearer token (ORIGIN_TOKEN)") };
+    app.use(
+      "/v1/*",
+      bearerAuth({
+        token: opts.token,
+        noAuthenticationHeader: wrong,
+        invalidToken: wrong,
+        invalidAuthenticationHeader: {
+          message: errorBody("invalid_request", "authorization header is not `Bearer <token>` (ORIGIN_TOKEN)"),
+        },
+      }),
+    );
   }
 
   app.onError((err, c) => {
     if (err instanceof OriginError) return c.json(errorBody(err.code, err.message), STATUS[err.code]);
+    if (err instanceof HTTPException) return err.getResponse();
     log(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return c.json(errorBody("internal", "internal error"), 500);
   });
