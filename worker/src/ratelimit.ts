@@ -80,7 +80,13 @@ export function ipRateLimit(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Per-user limit, called by routes once the user id is validated; the limiter sees only its pseudonym. */
-export async function userRateLimit(c: Context<AppEnv>, userRef: string): Promise<void> {
-  await check(c, "user", `user:${userRef}`);
+/**
+ * For routes, once the user id is validated: records the user's pseudonym on the context (logs and onError
+ * show it instead of the id), applies the per-user limit to that pseudonym, and returns it.
+ */
+export async function limitUser(c: Context<AppEnv>, userId: string): Promise<string> {
+  const ref = await pseudonym(c.env, "user", userId);
+  c.set("user", { id: userId, ref });
+  await check(c, "user", `user:${ref}`);
+  return ref;
 }

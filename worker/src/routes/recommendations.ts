@@ -7,8 +7,8 @@ import { resolvePolicy } from "../../../edge-config/schema.js";
 import { regionBitIn } from "../config.js";
 import { resolveContext } from "../context.js";
 import type { AppEnv } from "../env.js";
-import { pseudonym, redactUser } from "../privacy.js";
-import { userRateLimit } from "../ratelimit.js";
+import { redactUser } from "../privacy.js";
+import { limitUser } from "../ratelimit.js";
 import type { Services } from "../services.js";
 import { type CacheStatus, resolveCandidates } from "../serving/candidates.js";
 import { finalise, head, type RankedItem, score } from "../serving/rank.js";
@@ -57,9 +57,7 @@ export function recommendationsRoutes(svc: Services) {
   return new Hono<AppEnv>().get("/:userId", validate("param", Params), validate("query", Query), async (c) => {
     const { userId } = c.req.valid("param");
     const { row, limit, device } = c.req.valid("query");
-    const userRef = await pseudonym(c.env, "user", userId);
-    c.set("user", { id: userId, ref: userRef });
-    await userRateLimit(c, userRef);
+    const userRef = await limitUser(c, userId);
     const cfg = await svc.config.get(c.env.KV, c.env.ARTIFACT_SIGNING_KEY);
     const ctx = resolveContext(
       c.req.raw,

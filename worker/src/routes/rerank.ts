@@ -9,8 +9,7 @@ import { resolvePolicy } from "../../../edge-config/schema.js";
 import { resolveContext } from "../context.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
-import { pseudonym } from "../privacy.js";
-import { userRateLimit } from "../ratelimit.js";
+import { limitUser } from "../ratelimit.js";
 import type { Services } from "../services.js";
 import { finalise, type RankedItem, score } from "../serving/rank.js";
 import { validate } from "../validate.js";
@@ -102,9 +101,7 @@ export function rerankRoutes(svc: Services) {
     validate("json", Body),
     async (c) => {
       const body = c.req.valid("json");
-      const userRef = await pseudonym(c.env, "user", body.userId);
-      c.set("user", { id: body.userId, ref: userRef });
-      await userRateLimit(c, userRef);
+      await limitUser(c, body.userId);
       const cfg = await svc.config.get(c.env.KV, c.env.ARTIFACT_SIGNING_KEY);
       const ctx = resolveContext(
         c.req.raw,
