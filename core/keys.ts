@@ -1,6 +1,12 @@
 // KV key scheme shared by the origin's publisher, the model tools and the edge.
 import type { Row } from "./vocab.js";
 
+/**
+ * How often an isolate re-reads the activation pointers in KV (`model:active*`, `config:active`): the longest a
+ * published activation or rollback waits before an isolate acts on it.
+ */
+export const POINTER_REFRESH_MS = 10_000;
+
 /** Rows whose lists are per user; the others are per region. */
 export const PERSONAL_ROWS: readonly Row[] = ["top-picks", "because-you-watched"];
 

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bundleWorker } from "../bench/bundle.js";
 import { barChart, lineChart, page, pre, type Series } from "../bench/chart.js";
-import { keys } from "../core/keys.js";
+import { keys, POINTER_REFRESH_MS } from "../core/keys.js";
 import { sha256Hex } from "../core/manifest.js";
 import { configKeys } from "../edge-config/keys.js";
 import { loadConfigDir } from "../edge-config/publish.js";
@@ -52,21 +52,11 @@ function intArg(name: string, raw: string, min: number, max: number): number {
 const FAULTS = args.faults as boolean;
 const DURATION_S = intArg("duration", (args.duration as string) || (FAULTS ? "180" : "90"), 20, 1800);
 const PEAK_RPS = intArg("rate", args.rate as string, 1, 2000);
-function PEAK_RPS_ARG(): number {
-  return PEAK_RPS;
-}
 const SEED = intArg("seed", args.seed as string, 0, 0xffffffff);
 const OUT = args.out as string;
 
-/**
- * How often the worker re-reads `config:active` and the model pointers (CONFIG_REFRESH_MS in
- * worker/src/config.ts; the model registry uses the same 10 s), read from the source so the schedule follows it.
- */
-const WORKER_REFRESH_MS = (() => {
-  const m = /export const CONFIG_REFRESH_MS = ([\d_]+);/.exec(readFileSync("worker/src/config.ts", "utf8"));
-  if (!m) throw new Error("sim: CONFIG_REFRESH_MS not found in worker/src/config.ts");
-  return Number((m[1] as string).replaceAll("_", ""));
-})();
+/** How often the worker re-reads `config:active` and the model pointers, so the fault schedule follows it. */
+const WORKER_REFRESH_MS = POINTER_REFRESH_MS;
 /** Recovery: the first `sustainBins` consecutive bins after a window whose degraded share is back near the baseline. */
 const RECOVERY = { binMs: 1000, sustainBins: 3, tolerance: 0.02 };
 /**
@@ -109,7 +99,7 @@ const LOAD_GROWTH = 0.2;
 const LOAD = {
   slots: LOAD_SLOTS,
   growth: LOAD_GROWTH,
-  baseMs: +((LOAD_SLOTS * 1000) / (ORIGIN_HEADROOM * PEAK_RPS_ARG() * (1 + LOAD_GROWTH * (LOAD_SLOTS - 1)))).toFixed(2),
+  baseMs: +((LOAD_SLOTS * 1000) / (ORIGIN_HEADROOM * PEAK_RPS * (1 + LOAD_GROWTH * (LOAD_SLOTS - 1)))).toFixed(2),
 };
 /** Users with a view in the last ACTIVE_DAYS of the log are the ones the origin publishes lists for. */
 const ACTIVE_DAYS = 30;

@@ -1,5 +1,6 @@
 // The edge policy in force: the published config from KV (checked, cached per isolate, refreshed), else the embedded defaults.
 
+import { POINTER_REFRESH_MS } from "../../core/keys.js";
 import { signatureProblem, withoutSignature } from "../../core/signature.js";
 import defaultsText from "../../edge-config/defaults.jsonc";
 import { type ActiveConfigPointer, configContentVersion, configKeys } from "../../edge-config/keys.js";
@@ -9,7 +10,7 @@ import { type EdgeConfig, EdgeConfigSchema, parseEdgeConfig } from "../../edge-c
 export const DEFAULT_CONFIG: EdgeConfig = parseEdgeConfig(defaultsText, "edge-config/defaults.jsonc");
 
 /** How often an isolate looks for a newly activated config. */
-export const CONFIG_REFRESH_MS = 10_000;
+export const CONFIG_REFRESH_MS = POINTER_REFRESH_MS;
 
 export interface ConfigStatus {
   version: string;

@@ -1,5 +1,5 @@
 // The isolate's models: follows the global and per-region activation pointers, verifies before switching, keeps the last good one.
-import { type ActiveModelPointer, keys } from "../../../core/keys.js";
+import { type ActiveModelPointer, keys, POINTER_REFRESH_MS } from "../../../core/keys.js";
 import { type ModelManifest, ModelManifestSchema, sha256Hex } from "../../../core/manifest.js";
 import type { Ranker } from "../../../core/ranker.js";
 import { signatureProblem } from "../../../core/signature.js";
@@ -92,7 +92,7 @@ export class ModelRegistry {
 
   constructor(
     private readonly load: ModelLoader,
-    opts: ModelRegistryOptions = { refreshMs: 10_000, retryFailedMs: 60_000 },
+    opts: ModelRegistryOptions = { refreshMs: POINTER_REFRESH_MS, retryFailedMs: 60_000 },
   ) {
     this.opts = { maxLoaded: 3, release: defaultRelease, ...opts };
     // Every refresh resolves the global pointer, which regions without their own fall back to.
