@@ -1,7 +1,7 @@
 // Inference benchmark: ORT-web inside workerd (Miniflare) vs onnxruntime-node, warm and in a fresh isolate.
 // Run: npx tsx bench/inference.ts [--quick]   Writes bench/results/inference.json.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { type AddressInfo, connect, createServer } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";

@@ -1,8 +1,8 @@
 // `npm run bench`: end-to-end latency of the worker against a no-op route, first ranked response in a fresh
 // isolate, the worker's upload size, the codec, and ORT-web vs onnxruntime-node inference. Prints a table and
 // writes bench/results/bench.json. A benchmark, not a test: it reports numbers and checks them against targets.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";

@@ -28,6 +28,7 @@ const policyShape = {
   negativeCacheSeconds: z.number().int().min(0).max(86_400),
   originTimeoutMs: z.number().int().min(10).max(30_000),
   originRetries: z.number().int().min(0).max(3),
+  missWaitMs: z.number().int().min(0).max(30_000).nullable(),
   candidateDepth: z.number().int().min(1).max(1_000),
   modelVersion: z
     .string()

@@ -300,6 +300,70 @@ describe("origin policy: negative cache, retry budget, timeout", () => {
   });
 });
 
+describe("missWaitMs: the latency budget for a list the edge lacks", () => {
+  const late = (ms: number) => `origin: no answer within missWaitMs (${ms} ms); the list is filled in the background`;
+  const noModel = "model (none): no active model published";
+
+  it("past the budget the fallback answers; the origin's list lands in the cache for the next request", async () => {
+    await seedPopular();
+    await withPolicy("cfg-mw", { missWaitMs: 50, originRetries: 0 });
+    const h = eager();
+    const first = await rec(h, "11", fault("slow/400"));
+    expect([first.servedBy, first.cache.status, first.degraded]).toEqual(["fallback-popular", "fallback", [late(50)]]);
+    // The harness waits for waitUntil, as the runtime does: the slow answer has been written to KV by now.
+    expect(await env.KV.get(keys.candidates("top-picks", "11", "eu-west"), "arrayBuffer")).not.toBeNull();
+    const second = await rec(h, "11", fault("slow/400"));
+    expect([second.servedBy, second.cache.status, second.degraded]).toEqual(["origin-order", "hit", [noModel]]);
+    expect((await faultCounts()).slow).toBe(1);
+  });
+
+  it("0 never waits: a new user's origin 404 arrives in the background and is remembered", async () => {
+    await seedPopular();
+    await withPolicy("cfg-mw0", { missWaitMs: 0, negativeCacheSeconds: 30 });
+    const h = eager();
+    const first = await rec(h, "12", fault("status/404"));
+    expect([first.servedBy, first.degraded]).toEqual(["fallback-popular", [late(0)]]);
+    const second = await rec(h, "12", fault("status/404"));
+    expect([second.servedBy, second.degraded]).toEqual([
+      "fallback-popular",
+      ["origin: 404 for cand:top-picks:user:12 remembered (30 s left of negativeCacheSeconds)"],
+    ]);
+    expect((await faultCounts()).status).toBe(1);
+  });
+
+  it("a copy inside staleIfErrorSeconds answers before the fallback lists do", async () => {
+    await seedPopular();
+    await withPolicy("cfg-mw-stale", {
+      missWaitMs: 0,
+      freshSeconds: 60,
+      staleWhileRevalidateSeconds: 60,
+      staleIfErrorSeconds: 3600,
+    });
+    await seedAged("13", 600);
+    const body = await rec(eager(), "13", fault("slow/200"));
+    expect([body.servedBy, body.cache.status, body.cache.ageSeconds, body.degraded]).toEqual([
+      "stale",
+      "stale-if-error",
+      600,
+      [late(0), noModel],
+    ]);
+  });
+
+  it("with nothing else to serve the request waits for the origin after all", async () => {
+    await withPolicy("cfg-mw-none", { missWaitMs: 0 });
+    const body = await rec(eager(), "14", fault("slow/100"));
+    expect([body.servedBy, body.cache.status, body.degraded]).toEqual(["origin-order", "miss", [noModel]]);
+    expect(body.items).toHaveLength(10);
+  });
+
+  it("null (the default) waits out the origin's whole budget", async () => {
+    await seedPopular();
+    await withPolicy("cfg-mw-null", { missWaitMs: null, originRetries: 0 });
+    const body = await rec(eager(), "15", fault("slow/200"));
+    expect([body.servedBy, body.cache.status, body.degraded]).toEqual(["origin-order", "miss", [noModel]]);
+  });
+});
+
 describe("peak profile from the region's local time", () => {
   const everyDay = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"] as const;
   async function peakConfig() {

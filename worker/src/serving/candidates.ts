@@ -121,7 +121,10 @@ export async function resolveCandidates(deps: CandidateDeps, req: CandidateReque
     degraded.push(`origin: 404 for ${key} remembered (${negativeLeft} s left of negativeCacheSeconds)`);
     return fallbackLists(deps, req, degraded, false);
   }
-  const fetched = await fetchWithRetries(deps, url, req.policy);
+  const fetching = fetchWithRetries(deps, url, req.policy);
+  const early = await answerWithinMissBudget(deps, req, key, fetching, cached, age, freshSeconds, degraded);
+  if (early) return early;
+  const fetched = await fetching;
   if (fetched.ok) {
     deps.waitUntil(deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(logKey(key, req), e)));
     return {
@@ -139,6 +142,55 @@ export async function resolveCandidates(deps: CandidateDeps, req: CandidateReque
   }
   if (cached) degraded.push(`cached list is ${age} s old, past the stale-if-error window`);
   return fallbackLists(deps, req, degraded, fetched.notFound);
+}
+
+/**
+ * The policy's latency budget for a list the edge lacks (`missWaitMs`): when the origin has not answered
+ * within it, the request answers from the stale copy (inside staleIfErrorSeconds) or a fallback list in KV,
+ * and the origin's answer fills the cache in the background for the next request. Null when the request
+ * should wait for the origin instead: no budget set, the origin answered in time, or nothing else to serve.
+ */
+async function answerWithinMissBudget(
+  deps: CandidateDeps,
+  req: CandidateRequest,
+  key: string,
+  fetching: Promise<OriginResult>,
+  cached: CandidateList | null,
+  age: number | null,
+  freshSeconds: number,
+  degraded: string[],
+): Promise<ResolvedCandidates | null> {
+  const budget = req.policy.missWaitMs;
+  if (budget === null) return null;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const expired = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), budget);
+  });
+  const first = budget === 0 ? null : await Promise.race([fetching, expired]);
+  clearTimeout(timer);
+  if (first) return null;
+  const late = `origin: no answer within missWaitMs (${budget} ms); the list is filled in the background`;
+  let answer: ResolvedCandidates | null = null;
+  if (cached && age !== null && age <= freshSeconds + req.policy.staleIfErrorSeconds) {
+    answer = { list: cached, tier: "stale", status: "stale-if-error", ageSeconds: age, degraded: [...degraded, late] };
+  } else {
+    const tried = await fallbackLists(deps, req, [...degraded, late], false);
+    if (tried.list) answer = tried;
+  }
+  // Nothing to serve instead: the request waits for the origin after all, and fills the cache itself.
+  if (!answer) return null;
+  deps.waitUntil(fetching.then((r) => fill(deps, key, req, r)));
+  return answer;
+}
+
+/** Puts an origin answer that arrived after its request was served into the cache (or remembers its 404). */
+async function fill(deps: CandidateDeps, key: string, req: CandidateRequest, r: OriginResult): Promise<void> {
+  if (r.ok) return deps.store.put(key, r.bytes).catch((e) => logWriteFailure(logKey(key, req), e));
+  if (r.notFound) deps.negative?.remember(key, Date.now(), req.policy.negativeCacheSeconds);
+  else {
+    const reason = redactUser(r.reason, req.userId, req.userRef);
+    console.warn(JSON.stringify({ level: "warn", event: "fill-failed", key: logKey(key, req), reason }));
+  }
 }
 
 /**
