@@ -7,6 +7,12 @@ import type { Row } from "./vocab.js";
  */
 export const POINTER_REFRESH_MS = 10_000;
 
+/**
+ * After a KV read of a pointer fails (a KV error, not a bad document), the isolate tries again this soon rather
+ * than a whole POINTER_REFRESH_MS later, so a KV outage's after-effects end within about a second of it.
+ */
+export const POINTER_RETRY_MS = 1_000;
+
 /** Rows whose lists are per user; the others are per region. */
 export const PERSONAL_ROWS: readonly Row[] = ["top-picks", "because-you-watched"];
 

@@ -1,6 +1,6 @@
 // The edge policy in force: the published config from KV (checked, cached per isolate, refreshed), else the embedded defaults.
 
-import { POINTER_REFRESH_MS } from "../../core/keys.js";
+import { POINTER_REFRESH_MS, POINTER_RETRY_MS } from "../../core/keys.js";
 import { signatureProblem, withoutSignature } from "../../core/signature.js";
 import defaultsText from "../../edge-config/defaults.jsonc";
 import { type ActiveConfigPointer, configContentVersion, configKeys } from "../../edge-config/keys.js";
@@ -38,6 +38,7 @@ export class ConfigStore {
   constructor(
     private readonly refreshMs = CONFIG_REFRESH_MS,
     private readonly clock: () => number = Date.now,
+    private readonly retryUnreadableMs = POINTER_RETRY_MS,
   ) {}
 
   /**
@@ -65,14 +66,21 @@ export class ConfigStore {
 
   private async check(kv: KVNamespace, signingKey: string | undefined): Promise<void> {
     this.checkedAt = this.clock();
-    let pointer: ActiveConfigPointer | null;
+    let raw: string | null;
     try {
-      const raw = await kv.get(configKeys.active, { cacheTtl: 30 });
-      if (raw === null) {
-        // Nothing published (or the pointer removed): the defaults are the intended config, not a fault.
-        this.use(DEFAULT_CONFIG, "embedded", null);
-        return;
-      }
+      raw = await kv.get(configKeys.active, { cacheTtl: 30 });
+    } catch (e) {
+      this.fail(`config: ${configKeys.active} unreadable (${(e as Error).message})`);
+      this.retrySoon();
+      return;
+    }
+    if (raw === null) {
+      // Nothing published (or the pointer removed): the defaults are the intended config, not a fault.
+      this.use(DEFAULT_CONFIG, "embedded", null);
+      return;
+    }
+    let pointer: ActiveConfigPointer;
+    try {
       pointer = parsePointer(raw);
     } catch (e) {
       this.fail(`config: ${configKeys.active} unreadable (${(e as Error).message})`);
@@ -82,8 +90,15 @@ export class ConfigStore {
       this.problem = null;
       return;
     }
+    let text: string | null;
     try {
-      const text = await kv.get(configKeys.version(pointer.version), { cacheTtl: 30 });
+      text = await kv.get(configKeys.version(pointer.version), { cacheTtl: 30 });
+    } catch (e) {
+      this.fail(`config: ${configKeys.version(pointer.version)} unreadable (${(e as Error).message})`);
+      this.retrySoon();
+      return;
+    }
+    try {
       if (text === null) throw new Error("missing");
       let doc: unknown;
       try {
@@ -111,6 +126,11 @@ export class ConfigStore {
     } catch (e) {
       this.fail(`config: ${configKeys.version(pointer.version)} rejected (${(e as Error).message})`);
     }
+  }
+
+  /** A KV error is transient, unlike a bad document: look again soon instead of a whole interval later. */
+  private retrySoon(): void {
+    this.checkedAt = Math.min(this.checkedAt, this.clock() - this.refreshMs + this.retryUnreadableMs);
   }
 
   private use(cfg: EdgeConfig, source: ConfigStatus["source"], problem: string | null): void {

@@ -116,3 +116,19 @@ export function aged(bytes: ArrayBuffer, ageSeconds: number): Uint8Array {
   const { count: _count, ...header } = list.header;
   return encodeCandidateList({ ...header, generatedAt: Date.now() - ageSeconds * 1000 }, items);
 }
+
+/** The real KV namespace behind a switch: while `failing`, every call rejects as a KV outage surfaces in a Worker. */
+export function flakyKv(inner: KVNamespace): { kv: KVNamespace; failing: boolean } {
+  const ctl = { failing: false, kv: inner };
+  ctl.kv = new Proxy(inner, {
+    get(target, prop) {
+      const v: unknown = Reflect.get(target, prop, target);
+      if (typeof v !== "function") return v;
+      return (...args: unknown[]) =>
+        ctl.failing
+          ? Promise.reject(new Error("KV GET failed: 503 Service Unavailable (injected)"))
+          : (v as (...a: unknown[]) => unknown).apply(target, args);
+    },
+  });
+  return ctl;
+}

@@ -2,7 +2,7 @@
 // Versions are published and activated with model-export's own lifecycle steps, as `npm run model` does.
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { keys } from "../../core/keys.js";
+import { keys, POINTER_RETRY_MS } from "../../core/keys.js";
 import type { ModelManifest } from "../../core/manifest.js";
 import type { Ranker } from "../../core/ranker.js";
 import { signed } from "../../core/signature.js";
@@ -19,7 +19,7 @@ import type { RecommendationsResponse } from "../src/routes/recommendations.js";
 import { ModelRegistry } from "../src/serving/models.js";
 import crossnetBytes from "./fixtures/onnx/crossnet_context.onnx";
 import mlpBytes from "./fixtures/onnx/mlp_layernorm.onnx";
-import { EU_EVENING, getJson, type Harness, harness, seedUser, trainedModel } from "./helpers.js";
+import { EU_EVENING, flakyKv, getJson, type Harness, harness, seedUser, trainedModel } from "./helpers.js";
 import { TEST_SIGNING_KEY } from "./secrets.js";
 
 /** The test KV namespace as the CLI's store. */
@@ -263,6 +263,37 @@ describe("loaded versions per isolate", () => {
     expect((await at(2, "us-east")).ranker?.version).toBe("v-4");
     expect(reg.loadedVersions().sort()).toEqual(["v-3", "v-4"]);
     expect(released).toEqual(["v-2", "v-1"]);
+  });
+});
+
+describe("reading the activation pointers", () => {
+  it("after a KV error the registry looks again within POINTER_RETRY_MS, not a whole refresh later", async () => {
+    await publish(variant("v-1"), variant("v-2"));
+    const loader = async (_bytes: Uint8Array, m: ModelManifest): Promise<Ranker> => ({
+      kind: "fake",
+      version: m.version,
+      score: async (f) => new Float32Array(f.rows),
+    });
+    const reg = new ModelRegistry(loader, { refreshMs: 10_000, retryFailedMs: 60_000 });
+    const flaky = flakyKv(env.KV);
+    const t0 = Date.now();
+    const at = async (ms: number) => {
+      const pending: Promise<unknown>[] = [];
+      const state = await reg.get(flaky.kv, (p) => pending.push(p), { now: t0 + ms });
+      await Promise.all(pending);
+      return [state.ranker?.version, state.problem];
+    };
+    await activateVersion(store, "v-1");
+    expect(await at(0)).toEqual(["v-1", null]);
+    await activateVersion(store, "v-2");
+    flaky.failing = true;
+    await at(10_000);
+    const outage = "model ?: activation pointer unreadable (KV GET failed: 503 Service Unavailable (injected))";
+    expect(await at(10_001)).toEqual(["v-1", outage]);
+    flaky.failing = false;
+    expect(await at(10_000 + POINTER_RETRY_MS - 1)).toEqual(["v-1", outage]);
+    await at(10_000 + POINTER_RETRY_MS);
+    expect(await at(10_001 + POINTER_RETRY_MS)).toEqual(["v-2", null]);
   });
 });
 

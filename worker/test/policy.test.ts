@@ -2,7 +2,7 @@
 import { env, reset } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { decodeCandidateList } from "../../core/codec.js";
-import { keys } from "../../core/keys.js";
+import { keys, POINTER_RETRY_MS } from "../../core/keys.js";
 import { signed } from "../../core/signature.js";
 import { configContentVersion, configKeys } from "../../edge-config/keys.js";
 import type { EdgeConfig } from "../../edge-config/schema.js";
@@ -16,6 +16,7 @@ import {
   DOWN,
   fault,
   faultCounts,
+  flakyKv,
   getJson,
   type Harness,
   harness,
@@ -297,6 +298,42 @@ describe("origin policy: negative cache, retry budget, timeout", () => {
     await withPolicy("cfg-t", { originRetries: 3, originTimeoutMs: 100 });
     expect((await rec(eager(), "7", fault("slow/400"))).degraded[0]).toBe("origin: timed out after 100 ms");
     expect((await faultCounts()).slow).toBe(1);
+  });
+});
+
+describe("reading the config pointer", () => {
+  it("after a KV error it looks again within POINTER_RETRY_MS; after a bad document it waits the interval", async () => {
+    let now = 1_000_000;
+    const store = new ConfigStore(10_000, () => now);
+    const flaky = flakyKv(env.KV);
+    const good = (await publishConfig("cfg-good")).version;
+    expect((await store.get(flaky.kv)).version).toBe(good);
+    flaky.failing = true;
+    now += 10_000;
+    await store.get(flaky.kv);
+    const outage = `config: config:active unreadable (KV GET failed: 503 Service Unavailable (injected)); serving last good config ${good}`;
+    expect(store.status().problem).toBe(outage);
+    flaky.failing = false;
+    now += POINTER_RETRY_MS - 1;
+    await store.get(flaky.kv);
+    expect(store.status().problem).toBe(outage);
+    now += 1;
+    expect((await store.get(flaky.kv)).version).toBe(good);
+    expect(store.status().problem).toBeNull();
+    // A pointer that is not JSON is an answer, not an outage: re-reading it every second would not fix it.
+    const pointer = (await env.KV.get(configKeys.active)) as string;
+    await env.KV.put(configKeys.active, "{not json");
+    now += 10_000;
+    await store.get(flaky.kv);
+    const bad = `config: config:active unreadable (not JSON); serving last good config ${good}`;
+    expect(store.status().problem).toBe(bad);
+    await env.KV.put(configKeys.active, pointer);
+    now += POINTER_RETRY_MS;
+    await store.get(flaky.kv);
+    expect(store.status().problem).toBe(bad);
+    now += 10_000 - POINTER_RETRY_MS;
+    await store.get(flaky.kv);
+    expect(store.status().problem).toBeNull();
   });
 });
 

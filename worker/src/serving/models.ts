@@ -1,5 +1,5 @@
 // The isolate's models: follows the global and per-region activation pointers, verifies before switching, keeps the last good one.
-import { type ActiveModelPointer, keys, POINTER_REFRESH_MS } from "../../../core/keys.js";
+import { type ActiveModelPointer, keys, POINTER_REFRESH_MS, POINTER_RETRY_MS } from "../../../core/keys.js";
 import { type ModelManifest, ModelManifestSchema, sha256Hex } from "../../../core/manifest.js";
 import type { Ranker } from "../../../core/ranker.js";
 import { signatureProblem } from "../../../core/signature.js";
@@ -32,6 +32,8 @@ export interface ModelRegistryOptions {
   refreshMs: number;
   /** How long a version that failed to load is left alone before trying again. */
   retryFailedMs: number;
+  /** How soon the pointers are read again after a KV error read them (default POINTER_RETRY_MS). */
+  retryUnreadableMs?: number;
   /**
    * Loaded versions kept per isolate (default 3): the ones serving somewhere plus recent ones, so a rollback
    * or a region on an older version needs no reload. Versions serving a scope are never dropped.
@@ -94,7 +96,7 @@ export class ModelRegistry {
     private readonly load: ModelLoader,
     opts: ModelRegistryOptions = { refreshMs: POINTER_REFRESH_MS, retryFailedMs: 60_000 },
   ) {
-    this.opts = { maxLoaded: 3, release: defaultRelease, ...opts };
+    this.opts = { maxLoaded: 3, release: defaultRelease, retryUnreadableMs: POINTER_RETRY_MS, ...opts };
     // Every refresh resolves the global pointer, which regions without their own fall back to.
     this.scopes.set(GLOBAL, { current: null, failure: null });
   }
@@ -197,6 +199,8 @@ export class ModelRegistry {
         scope.failure = { version: "?", reason: `activation pointer unreadable (${(e as Error).message})`, at: now };
       }
       warn("?", `activation pointer unreadable (${(e as Error).message})`);
+      // A KV error is transient: look again soon instead of a whole refresh interval later.
+      this.checkedAt = Math.min(this.checkedAt, now - this.opts.refreshMs + this.opts.retryUnreadableMs);
       return;
     }
     const global = versionOf(pointers[0] ?? null);
