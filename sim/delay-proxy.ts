@@ -6,6 +6,12 @@ import type { Socket } from "node:net";
 const lastDone = new WeakMap<Socket, number>();
 const idleBefore = new WeakMap<ClientRequest, number | null>();
 
+/**
+ * Added to every answer the proxy forwards: `late=<ms>` its two timers ran past the RTT they were set for (a busy
+ * event loop), `upstream=<ms>` from forwarding the request to the upstream's last byte.
+ */
+export const PROXY_TIMING_HEADER = "x-sim-proxy-timing";
+
 /** Round-trip time to add for one request (ms), e.g. by the region it names. */
 export type RttFor = (url: URL) => number;
 
@@ -47,7 +53,9 @@ export class DelayProxy {
       const url = new URL(req.url ?? "/", "http://proxy");
       const half = this.rtt(url) / 2;
       const extra = this.extraMs;
+      const arrived = performance.now();
       setTimeout(() => {
+        const forwarded = performance.now();
         const target = typeof this.upstream === "function" ? this.upstream() : this.upstream;
         let upSocket: Socket | null = null;
         const up = request(
@@ -64,10 +72,17 @@ export class DelayProxy {
             upRes.on("data", (c: Buffer) => chunks.push(c));
             upRes.on("end", () => {
               if (upSocket) lastDone.set(upSocket, Date.now());
+              const answered = performance.now();
               setTimeout(() => {
                 const body = Buffer.concat(chunks);
-                const headers = { ...upRes.headers, "content-length": String(body.length) };
+                const headers: Record<string, string | string[] | undefined> = {
+                  ...upRes.headers,
+                  "content-length": String(body.length),
+                };
                 delete headers["transfer-encoding"];
+                // Where this proxy's share of the latency went, for the report's tail breakdown.
+                const late = forwarded - arrived - (half + extra) + (performance.now() - answered - half);
+                headers[PROXY_TIMING_HEADER] = `late=${late.toFixed(2)};upstream=${(answered - forwarded).toFixed(2)}`;
                 res.writeHead(upRes.statusCode ?? 502, headers);
                 res.end(body);
               }, half);

@@ -13,7 +13,7 @@ import { loadConfigDir } from "../edge-config/publish.js";
 import { resolvePolicy } from "../edge-config/schema.js";
 import { createGenerator } from "../origin/src/cf/index.js";
 import { loadDataset } from "../origin/src/load.js";
-import { DelayProxy } from "./delay-proxy.js";
+import { DelayProxy, PROXY_TIMING_HEADER } from "./delay-proxy.js";
 import { type Edge, seedEdge, startEdge } from "./edge.js";
 import { faultSchedule, type Window } from "./schedule.js";
 import {
@@ -21,6 +21,7 @@ import {
   busiestWindow,
   byRegion,
   degradedShares,
+  median,
   type Outcome,
   quantile,
   recoveryMs,
@@ -348,9 +349,11 @@ function edgeSender(pops: Map<string, DelayProxy>): Sender {
         // Not JSON: kept below as the body of an unexpected answer.
       }
       const total = /total;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "");
+      const hop = /late=([-\d.]+);upstream=([\d.]+)/.exec(res.headers.get(PROXY_TIMING_HEADER) ?? "");
       return {
         status: res.status,
         ...(total ? { serverMs: Number(total[1]) } : {}),
+        ...(hop ? { proxyLateMs: Number(hop[1]), upstreamMs: Number(hop[2]) } : {}),
         servedBy: body.servedBy ?? "none",
         cacheStatus: body.cache?.status ?? null,
         degraded: (body.degraded?.length ?? 0) > 0,
@@ -665,12 +668,29 @@ function tailBreakdown(outcomes: readonly Outcome[]) {
   return {
     p99,
     n: tail.length,
-    byTier: countBy((o) => `${tierClass(o)}${o.reasons?.some((r) => r.startsWith("origin:")) ? " (origin call)" : ""}`),
+    byTier: countBy((o) => `${tierClass(o)}${o.reasons?.some(waitedForOrigin) ? " (origin call)" : ""}`),
     byRegion: countBy((o) => o.region),
     workerUnder5ms: tail.filter((o) => (o.serverMs ?? Number.POSITIVE_INFINITY) < 5).length,
     sendLagOver5ms: tail.filter((o) => o.lagMs > 5).length,
+    // Where the tail answers' time went (medians over the tail): the worker's own time (Server-Timing), the
+    // worker over HTTP as the PoP proxy saw it, and the proxy's RTT timers running late; the rest is the PoP
+    // round trip and the driver's own reading of the answer.
+    medianMs: {
+      latency: median(tail.map((o) => o.ms)),
+      worker: median(finite(tail.map((o) => o.serverMs))),
+      upstream: median(finite(tail.map((o) => o.upstreamMs))),
+      proxyLate: median(finite(tail.map((o) => o.proxyLateMs))),
+    },
+    proxyLateOver5ms: tail.filter((o) => (o.proxyLateMs ?? 0) > 5).length,
+    upstreamOver20ms: tail.filter((o) => (o.upstreamMs ?? 0) > 20).length,
   };
 }
+
+/** A `degraded` reason from an origin call the answer waited for (not one left to finish in the background). */
+const waitedForOrigin = (r: string) => r.startsWith("origin:") && !r.includes("missWaitMs");
+
+const finite = (v: readonly (number | undefined)[]): number[] =>
+  v.filter((x): x is number => x !== undefined && Number.isFinite(x));
 
 /** Every answer that is not 2xx (or no answer at all), with where and when it happened, for the JSON report. */
 function unexpectedOutcomes(outcomes: readonly Outcome[], where: (atMs: number) => string) {

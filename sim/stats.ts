@@ -1,8 +1,8 @@
 // The simulation's statistics: percentiles, per-region summaries, tier classes, time bins and fault recovery.
-import { quantile } from "../bench/stats.js";
+import { median, quantile } from "../bench/stats.js";
 
 /** Percentiles by nearest rank, the definition every report of the project uses. */
-export { quantile };
+export { median, quantile };
 
 /** What one replayed request came back with. */
 export interface Outcome {
@@ -26,6 +26,9 @@ export interface Outcome {
   modelVersion?: string | null;
   /** Edge answers only: the worker's own `Server-Timing` total, ms. */
   serverMs?: number;
+  /** From the PoP proxy: how late its RTT timers fired, and the time upstream (the worker over HTTP), ms. */
+  proxyLateMs?: number;
+  upstreamMs?: number;
   /** A transport error (connection refused, reset) instead of an HTTP answer. */
   error?: string;
   /** For a non-2xx or failed request: the path asked for and the start of the body (for the report). */
