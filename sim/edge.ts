@@ -72,41 +72,55 @@ export interface KvNamespace {
   put(key: string, value: string | ArrayBuffer): Promise<void>;
 }
 
-/** Starts the bundled worker (from `outdir`) with its origin at `originUrl` and KV persisted under `persist`. */
-export async function startEdge(outdir: string, persist: string, originUrl: string): Promise<Edge> {
+/**
+ * Starts the bundled worker (from `outdir`) with its origin at `originUrl` and KV persisted under `persist`.
+ * With `kvFaults` the worker's KV binding is the switchable wrapper above; without it the worker gets the KV
+ * namespace itself, as in production, so the peak run pays no wrapper hop per KV call.
+ */
+export async function startEdge(
+  outdir: string,
+  persist: string,
+  originUrl: string,
+  opts: { kvFaults: boolean },
+): Promise<Edge> {
+  const worker = {
+    name: "frontrow",
+    modulesRoot: outdir,
+    modules: bundleModules(outdir),
+    ...WORKER_COMPAT,
+    bindings: { ORIGIN_URL: originUrl, ALLOW_CONTEXT_OVERRIDE: "true" },
+    durableObjects: { OPS_STATS: "OpsStats" },
+  };
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
     cf: false,
     kvPersist: join(persist, "kv"),
-    workers: [
-      {
-        name: "frontrow",
-        modulesRoot: outdir,
-        modules: bundleModules(outdir),
-        ...WORKER_COMPAT,
-        bindings: { ORIGIN_URL: originUrl, ALLOW_CONTEXT_OVERRIDE: "true" },
-        wrappedBindings: { KV: { scriptName: "sim-kv" } },
-        durableObjects: { OPS_STATS: "OpsStats" },
-      },
-      {
-        name: "sim-kv",
-        modules: true,
-        script: KV_WRAPPER,
-        kvNamespaces: { INNER: KV_ID },
-        serviceBindings: { CONTROL: "sim-control" },
-      },
-      { name: "sim-control", modules: true, script: CONTROL },
-    ],
+    workers: opts.kvFaults
+      ? [
+          { ...worker, wrappedBindings: { KV: { scriptName: "sim-kv" } } },
+          {
+            name: "sim-kv",
+            modules: true,
+            script: KV_WRAPPER,
+            kvNamespaces: { INNER: KV_ID },
+            serviceBindings: { CONTROL: "sim-control" },
+          },
+          { name: "sim-control", modules: true, script: CONTROL },
+        ]
+      : [{ ...worker, kvNamespaces: { KV: KV_ID } }],
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");
-  const kv = (await mf.getKVNamespace("INNER", "sim-kv")) as unknown as KvNamespace;
-  const control = await mf.getWorker("sim-control");
+  const kv = (opts.kvFaults
+    ? await mf.getKVNamespace("INNER", "sim-kv")
+    : await mf.getKVNamespace("KV", "frontrow")) as unknown as KvNamespace;
+  const control = opts.kvFaults ? await mf.getWorker("sim-control") : null;
   return {
     mf,
     url,
     kv,
     async setKvFailing(failing) {
+      if (!control) throw new Error("startEdge: KV faults need { kvFaults: true }");
       const res = await control.fetch(`http://control/kv?state=${failing ? "fail" : "ok"}`, { method: "POST" });
       await res.text();
     },

@@ -368,7 +368,7 @@ function edgeSender(pops: Map<string, DelayProxy>): Sender {
 }
 
 async function bringUpEdge(outdir: string, originProxy: DelayProxy): Promise<Edge> {
-  const e = await startEdge(outdir, mkdtempSync(join(work, "state-")), originProxy.url);
+  const e = await startEdge(outdir, mkdtempSync(join(work, "state-")), originProxy.url, { kvFaults: FAULTS });
   edge = e;
   edgeTarget = new URL(e.url);
   const generator = createGenerator("ease");
