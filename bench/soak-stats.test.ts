@@ -8,6 +8,7 @@ import {
   latencySummary,
   linearFit,
   type MemorySample,
+  partSlopes,
   slopeMiBPerMin,
   thinSamples,
 } from "./soak-stats.js";
@@ -155,5 +156,25 @@ describe("latencyPerSecond", () => {
       { second: 0, n: 3, p50: 2, p99: 3 },
       { second: 1, n: 2, p50: 2, p99: 4 },
     ]);
+  });
+});
+
+describe("partSlopes", () => {
+  const parts = (native: number, jsHeaps: number) => ({
+    jsHeaps: jsHeaps * MIB,
+    wasm: 5 * MIB,
+    code: 0,
+    native: native * MIB,
+    file: 60 * MIB,
+  });
+  it("fits each part over the steady samples that have parts", () => {
+    const samples: MemorySample[] = [
+      { ...mem(0, 100, "warmup"), parts: parts(0, 500) },
+      { ...mem(60, 100), parts: parts(100, 40) },
+      { ...mem(90, 100), parts: null },
+      { ...mem(120, 100), parts: parts(103, 40) },
+      { ...mem(180, 100), parts: parts(106, 40) },
+    ];
+    expect(partSlopes(samples)).toEqual({ jsHeaps: 0, wasm: 0, code: 0, native: 3, file: 0 });
   });
 });

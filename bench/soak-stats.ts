@@ -1,4 +1,5 @@
 // Pure helpers for the soak: least-squares slope of memory over time, latency percentiles, the flatness verdict.
+import type { RssParts } from "./rss-parts.js";
 import { quantile } from "./stats.js";
 
 /** One memory reading; `t` is seconds since the soak started, sizes in bytes (null when not read). */
@@ -6,6 +7,8 @@ export interface MemorySample {
   t: number;
   phase: "warmup" | "steady";
   rssBytes: number | null;
+  /** The RSS split by what holds it (bench/rss-parts.ts); null when not read. */
+  parts?: RssParts | null;
   heapUsedBytes: number | null;
   /** ArrayBuffer backing stores outside the JS heap (lists held by the isolate's memory tier, tensors). */
   backingStoreBytes: number | null;
@@ -156,4 +159,20 @@ export function latencyPerSecond(
   return [...by.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([second, ms]) => ({ second, n: ms.length, p50: quantile(ms, 0.5), p99: quantile(ms, 0.99) }));
+}
+
+/**
+ * Least-squares slope (MiB/min) of each RSS part over the steady samples that have parts: says which part of
+ * the process a growing RSS is in. Informational: the criterion judges the whole RSS.
+ */
+export function partSlopes(memory: readonly MemorySample[]): Record<keyof RssParts, number> {
+  const steady = memory.filter((s) => s.phase === "steady" && s.parts);
+  const slope = (k: keyof RssParts) => slopeMiBPerMin(steady.map((s) => ({ t: s.t, bytes: (s.parts as RssParts)[k] })));
+  return {
+    jsHeaps: slope("jsHeaps"),
+    wasm: slope("wasm"),
+    code: slope("code"),
+    native: slope("native"),
+    file: slope("file"),
+  };
 }

@@ -18,6 +18,7 @@ import autocannon from "autocannon";
 import WebSocket from "ws";
 import { z } from "zod";
 import { lineChart, list, page } from "./chart.js";
+import { type RssParts, rssParts } from "./rss-parts.js";
 import { perUserPerMinute, SessionMix, type SoakRequest } from "./soak-mix.js";
 import {
   type FlatnessCriterion,
@@ -26,6 +27,7 @@ import {
   latencyPerSecond,
   latencySummary,
   type MemorySample,
+  partSlopes,
   thinSamples,
 } from "./soak-stats.js";
 import { table } from "./stats.js";
@@ -53,7 +55,7 @@ const Args = z.object({
 });
 type Options = z.infer<typeof Args>;
 
-const USAGE = `usage: npm run soak -- [--rate 100] [--duration 60] [--warmup 20] [--connections 20] [--gc-every 10]
+const USAGE = `usage: npm run soak -- [--rate 100] [--duration 60] [--warmup 60] [--connections 20] [--gc-every 10]
                      [--users 1000] [--seed 1] [--timeout 10] [--url http://127.0.0.1:8787 [--pid <workerd pid>]]
                      [--out bench/results/soak]
   Without --url it starts its own stack (scripts/dev-stack.ts on free ports, its own KV state) and stops it after.`;
@@ -64,7 +66,9 @@ function options(): Options {
       options: {
         rate: { type: "string", default: "100" },
         duration: { type: "string", default: "60" },
-        warmup: { type: "string", default: "20" },
+        // 60 s: in a 600-s run the native heap filled (memory list tier, malloc caches) from 121 to 131 MiB between
+        // 20 and 60 s, then held 131-133 MiB to 240 s (bench/results/soak-600s.json); a 20-s warm-up judged that fill.
+        warmup: { type: "string", default: "60" },
         connections: { type: "string", default: "20" },
         "gc-every": { type: "string", default: "10" },
         seed: { type: "string", default: "1" },
@@ -181,24 +185,72 @@ function rssBytes(pid: number): number | null {
   }
 }
 
+/** The RSS split by what holds it (bench/rss-parts.ts), or null when smaps cannot be read. */
+function partsOf(pid: number): RssParts | null {
+  try {
+    return rssParts(readFileSync(`/proc/${pid}/smaps`, "utf8"));
+  } catch {
+    return null;
+  }
+}
+
+/** A post-GC heap reading of one of the process's other isolates (Miniflare's local services). */
+interface OtherGcSample {
+  id: string;
+  t: number;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+}
+
 // --- the isolate's heap over the inspector -----------------------------------------------------------------
 
 const Targets = z.array(z.object({ id: z.string(), webSocketDebuggerUrl: z.string() }));
 const HeapUsage = z.object({ usedSize: z.number(), totalSize: z.number(), backingStorageSize: z.number().optional() });
 type HeapUsage = z.infer<typeof HeapUsage>;
 
-/** workerd's own inspector (not wrangler's proxy, which drops HeapProfiler calls): the user worker's target. */
-async function findInspector(workerdPid: number): Promise<string | null> {
+/** An inspector target of the workerd process: one per worker (isolate) it runs. */
+interface Target {
+  id: string;
+  url: string;
+}
+
+/**
+ * workerd's own inspector (not wrangler's proxy, which drops HeapProfiler calls): its targets, the user worker's
+ * (`core:user:<name>`) first. Under `wrangler dev` the others are Miniflare's local services (KV, cache, the
+ * entry router), which exist only locally.
+ */
+async function findTargets(workerdPid: number): Promise<Target[]> {
   for (const port of listeningPorts(workerdPid)) {
     try {
       const res = await fetch(`http://127.0.0.1:${port}/json`, { signal: AbortSignal.timeout(1000) });
       const parsed = Targets.safeParse(await res.json());
-      const target = parsed.success ? parsed.data.find((t) => t.id.startsWith("core:user:")) : undefined;
-      if (target) return target.webSocketDebuggerUrl;
+      if (!parsed.success || !parsed.data.some((t) => t.id.startsWith("core:user:"))) continue;
+      return parsed.data
+        .map((t) => ({ id: t.id, url: t.webSocketDebuggerUrl }))
+        .sort((a, b) => Number(b.id.startsWith("core:user:")) - Number(a.id.startsWith("core:user:")));
     } catch {
       // not the inspector
     }
   }
+  return [];
+}
+
+/**
+ * A session on a target that answers. `wrangler dev`'s inspector proxy holds a session on the user worker; the
+ * first other connection takes the target over, but workerd never answers on it (seen with wrangler 4.86:
+ * not even at idle), while the next connection is served. So a session that does not answer a heap reading
+ * within a few seconds while the isolate is idle is closed and replaced.
+ */
+async function openAnswering(target: Target, attempts = 3): Promise<Inspector | null> {
+  for (let i = 1; i <= attempts; i++) {
+    const insp = await Inspector.open(target.url).catch(() => null);
+    if (insp && (await insp.heap(3000)) !== null) {
+      if (i > 1) log(`soak: inspector session ${i} on ${target.id} answers (session ${i - 1} did not)`);
+      return insp;
+    }
+    insp?.close();
+  }
+  log(`soak: no inspector session on ${target.id} answered in ${attempts} attempts`);
   return null;
 }
 
@@ -377,12 +429,16 @@ async function main(): Promise<number> {
   const stack = opts.url ? await reuseStack(opts.url, opts.pid) : await startStack();
   current = stack;
   try {
-    const wsUrl = await findInspector(stack.workerdPid);
-    if (!wsUrl) log("soak: no inspector on the user worker's workerd: RSS only, the heap criterion cannot pass");
-    const insp = wsUrl ? await Inspector.open(wsUrl) : null;
-    // The first call on a fresh session, made while the isolate is idle: under load a new session's first answer
-    // was seen to starve behind requests for the whole run.
-    if (insp && (await insp.heap(30_000)) === null) log("soak: the inspector did not answer a first heap reading");
+    const targets = await findTargets(stack.workerdPid);
+    const userTarget = targets.find((t) => t.id.startsWith("core:user:"));
+    // Sessions are opened while the isolates are idle, before the load: the answer shows the session works.
+    const insp = userTarget ? await openAnswering(userTarget) : null;
+    if (!insp) log("soak: no inspector on the user worker: RSS only, the heap criterion cannot pass");
+    const others: { id: string; insp: Inspector }[] = [];
+    for (const t of targets.filter((x) => x !== userTarget)) {
+      const o = await openAnswering(t, 1);
+      if (o) others.push({ id: t.id, insp: o });
+    }
     const ids = await itemIds(stack.url);
     const mix = new SessionMix({
       seed: opts.seed,
@@ -430,6 +486,7 @@ async function main(): Promise<number> {
           t: round(t) as number,
           phase: phaseOf(t),
           rssBytes: rssBytes(stack.workerdPid),
+          parts: partsOf(stack.workerdPid),
           heapUsedBytes: null,
           backingStoreBytes: null,
         });
@@ -454,6 +511,20 @@ async function main(): Promise<number> {
         s = Math.max(s, Math.floor(now()));
       }
     })();
+    // The process's other isolates get the same forced GCs, each in its own loop (an idle one answers only once it
+    // has work), so their lazily grown heaps do not count as growth in RSS either; their post-GC heaps are reported.
+    const otherGc: OtherGcSample[] = [];
+    const otherSamplers = others.map(async ({ id, insp: o }) => {
+      for (const at of gcTimes) {
+        await sleep(Math.max(0, at * 1000 - (performance.now() - t0)));
+        if (!running) break;
+        const t = now();
+        if (t > at + opts["gc-every"]) continue;
+        const after = await o.heapAfterGc();
+        if (after)
+          otherGc.push({ id, t: round(t) as number, heapUsedBytes: after.usedSize, heapTotalBytes: after.totalSize });
+      }
+    });
 
     let finished: (r: autocannon.Result) => void = () => {};
     let failed: (e: Error) => void = () => {};
@@ -497,13 +568,14 @@ async function main(): Promise<number> {
     });
     const result = await done;
     running = false;
-    await Promise.all([rssSampler, heapSampler]);
+    await Promise.all([rssSampler, heapSampler, ...otherSamplers]);
     for (const m of memory) {
       const heap = heapAt.get(Math.round(m.t));
       m.heapUsedBytes = heap?.usedSize ?? null;
       m.backingStoreBytes = heap?.backingStorageSize ?? null;
     }
     insp?.close();
+    for (const o of others) o.insp.close();
     const loadAtEnd = loadavg1();
 
     const steady = responses.filter((r) => r.t >= opts.warmup);
@@ -538,14 +610,42 @@ async function main(): Promise<number> {
       heapMiB: mib(s.heapUsedBytes),
       backingStoreMiB: mib(s.backingStoreBytes),
       postGcHeapMiB: mib(gcAt(s.t)?.heapUsedBytes ?? null),
+      ...(s.parts
+        ? {
+            jsHeapsMiB: mib(s.parts.jsHeaps),
+            wasmMiB: mib(s.parts.wasm),
+            codeMiB: mib(s.parts.code),
+            nativeMiB: mib(s.parts.native),
+            fileMiB: mib(s.parts.file),
+          }
+        : {}),
     }));
+    const slopesByPart = Object.fromEntries(Object.entries(partSlopes(memory)).map(([k, v]) => [k, round(v)]));
+    // The other isolates' post-GC heaps summed per GC round (readings within half a period of each other).
+    const othersPostGc = gcTimes
+      .map((at) => {
+        const round_ = otherGc.filter((g) => Math.abs(g.t - at) < opts["gc-every"] / 2);
+        return {
+          t: at,
+          isolates: round_.length,
+          usedMiB: mib(round_.reduce((a, g) => a + g.heapUsedBytes, 0)),
+          totalMiB: mib(round_.reduce((a, g) => a + g.heapTotalBytes, 0)),
+        };
+      })
+      .filter((r) => r.isolates > 0);
     const perSecond = latencyPerSecond(responses);
     const report = {
       kind: "soak",
       at: new Date().toISOString(),
       command: `npm run soak -- ${process.argv.slice(2).join(" ")}`.trim(),
       machine: { node: process.version, cpus: cpus().length, loadavg1AtStart: loadAtStart, loadavg1AtEnd: loadAtEnd },
-      stack: { url: stack.url, started: stack.started, workerdPid: stack.workerdPid, inspector: wsUrl !== null },
+      stack: {
+        url: stack.url,
+        started: stack.started,
+        workerdPid: stack.workerdPid,
+        inspector: insp !== null,
+        isolates: targets.map((t) => t.id),
+      },
       options: opts,
       criterion: CRITERION,
       minRateShare: MIN_RATE_SHARE,
@@ -584,7 +684,11 @@ async function main(): Promise<number> {
           rssSlopeMiBPerMin: round(verdict.rssSlopeMiBPerMin),
         },
         table: tableRows,
+        // RSS part slopes after warm-up (MiB/min), which part of the process grows; the criterion judges RSS.
+        rssPartSlopesMiBPerMin: slopesByPart,
         gc,
+        othersPostGc,
+        otherGc,
         samples: memory,
       },
       latencyPerSecond: perSecond.map((s) => ({ ...s, p50: round(s.p50), p99: round(s.p99) })),
@@ -598,6 +702,9 @@ async function main(): Promise<number> {
       `latency ms p50 ${round(lat.p50)}, p95 ${round(lat.p95)}, p99 ${round(lat.p99)}, max ${round(lat.max)}`,
       `non-2xx ${report.load.non2xx}, errors ${checks.errors}, timeouts ${result.timeouts}`,
       `post-GC heap slope ${round(verdict.heapSlopeMiBPerMin)} MiB/min (< ${CRITERION.maxHeapSlopeMiBPerMin}), growth ${round(verdict.heapGrowthMiB)} MiB (< ${CRITERION.maxHeapGrowthMiB}); RSS slope ${round(verdict.rssSlopeMiBPerMin)} MiB/min (< ${CRITERION.maxRssSlopeMiBPerMin})`,
+      `RSS part slopes MiB/min (informational): ${Object.entries(slopesByPart)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}`,
       `1-minute load average ${loadAtStart} at start, ${loadAtEnd} at end (${cpus().length} cores)`,
       pass ? "PASS" : `FAIL: ${failures.join("; ")}`,
     ];
@@ -633,6 +740,20 @@ async function main(): Promise<number> {
           warmupMarker,
         ),
         lineChart(
+          "workerd RSS by part (MiB)",
+          "seconds",
+          "MiB",
+          xMax,
+          [
+            line("native (malloc, stacks)", "#8c564b", memory, (s) => s.parts?.native),
+            line("JS heaps (all isolates)", "#ff7f0e", memory, (s) => s.parts?.jsHeaps),
+            line("binary and files", "#7f7f7f", memory, (s) => s.parts?.file),
+            line("JIT code", "#17becf", memory, (s) => s.parts?.code),
+            line("wasm memory", "#bcbd22", memory, (s) => s.parts?.wasm),
+          ],
+          warmupMarker,
+        ),
+        lineChart(
           "latency per second (ms)",
           "seconds",
           "ms",
@@ -647,11 +768,13 @@ async function main(): Promise<number> {
     );
     console.log(
       table(
-        ["t s", "phase", "RSS MiB", "heap MiB", "backing MiB", "post-GC heap MiB"],
+        ["t s", "phase", "RSS MiB", "native", "JS heaps", "heap MiB", "backing MiB", "post-GC heap MiB"],
         tableRows.map((r) => [
           r.t,
           r.phase,
           r.rssMiB ?? "-",
+          r.nativeMiB ?? "-",
+          r.jsHeapsMiB ?? "-",
           r.heapMiB ?? "-",
           r.backingStoreMiB ?? "-",
           r.postGcHeapMiB ?? "-",
