@@ -1,9 +1,11 @@
 // Tests for the soak's pure helpers: slope fit, percentiles, the flatness verdict and the per-second grouping.
 import { describe, expect, it } from "vitest";
 import {
+  DEV_PROXY_DROP_BODY,
   type FlatnessCriterion,
   flatnessVerdict,
   type GcSample,
+  isDevProxyDrop,
   latencyPerSecond,
   latencySummary,
   linearFit,
@@ -176,5 +178,14 @@ describe("partSlopes", () => {
       { ...mem(180, 100), parts: parts(106, 40) },
     ];
     expect(partSlopes(samples)).toEqual({ jsHeaps: 0, wasm: 0, code: 0, native: 3, file: 0 });
+  });
+});
+
+describe("isDevProxyDrop", () => {
+  it("is wrangler dev's own 503 text only, never the worker's answers", () => {
+    expect(isDevProxyDrop(503, DEV_PROXY_DROP_BODY)).toBe(true);
+    expect(isDevProxyDrop(500, DEV_PROXY_DROP_BODY)).toBe(false);
+    expect(isDevProxyDrop(503, `${DEV_PROXY_DROP_BODY} `)).toBe(false);
+    expect(isDevProxyDrop(503, '{"error":{"code":"unavailable","message":"x","requestId":"r"}}')).toBe(false);
   });
 });

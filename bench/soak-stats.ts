@@ -176,3 +176,17 @@ export function partSlopes(memory: readonly MemorySample[]): Record<keyof RssPar
     file: slope("file"),
   };
 }
+
+/** The body `wrangler dev`'s ProxyWorker answers when its forward to the worker's runtime fails. */
+export const DEV_PROXY_DROP_BODY =
+  "Your worker restarted mid-request. Please try sending the request again. Only GET or HEAD requests are retried automatically.";
+
+/**
+ * True for an answer made by `wrangler dev`'s local proxy, not by the worker: a 503 with exactly the proxy's
+ * text. Its forward to the worker's runtime lost the connection (a keep-alive race between two local workerd
+ * processes; cloudflare/workers-sdk#14641); the proxy retries a GET silently and answers a POST with this. The
+ * request never reached the worker, and there is no such hop in production.
+ */
+export function isDevProxyDrop(status: number, body: string): boolean {
+  return status === 503 && body === DEV_PROXY_DROP_BODY;
+}
