@@ -749,7 +749,8 @@ async function faultRun(
       name: "origin down (connections refused)",
       sign: {
         description: "an origin connection failure (not a 404, not a timeout)",
-        test: reason(/^origin: (?!404|timed out)/),
+        // Not a 404, a timeout, or a peak answer that did not wait (missWaitMs): its fetch failed out of sight.
+        test: reason(/^origin: (?!404|timed out|no answer within missWaitMs)/),
       },
       ...w(0),
       start: () => originProxy.down(),
