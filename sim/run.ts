@@ -683,6 +683,17 @@ function tailBreakdown(outcomes: readonly Outcome[]) {
     },
     proxyLateOver5ms: tail.filter((o) => (o.proxyLateMs ?? 0) > 5).length,
     upstreamOver20ms: tail.filter((o) => (o.upstreamMs ?? 0) > 20).length,
+    // In send order, so answers slowed together (a stall of the one workerd thread) show as a cluster.
+    answers: [...tail]
+      .sort((x, y) => x.atMs - y.atMs)
+      .map((o) => ({
+        atMs: Math.round(o.atMs),
+        region: o.region,
+        ms: +o.ms.toFixed(1),
+        upstreamMs: o.upstreamMs ?? null,
+        workerMs: o.serverMs ?? null,
+        proxyLateMs: o.proxyLateMs ?? null,
+      })),
   };
 }
 

@@ -21,8 +21,10 @@ export class KvListStore implements ListStore {
 }
 
 /**
- * Isolate memory, bounded by bytes with least-recently-used eviction. Entries expire after `ttlMs` so a list
- * republished to KV is seen within that time; freshness itself is judged from the list's own timestamp.
+ * Isolate memory, bounded by bytes with least-recently-used eviction. An entry is held as long as the read's
+ * `cacheTtlSeconds` (the policy's KV `cacheTtl`): KV's own edge cache may already serve a value that old, so
+ * holding it here is no staler, and it saves a KV read per request for a hot list. A list this isolate
+ * refreshes is written here at once; freshness itself is judged from the list's own timestamp.
  */
 export class MemoryListStore implements ListStore {
   readonly name = "memory";
@@ -30,13 +32,12 @@ export class MemoryListStore implements ListStore {
   private size = 0;
   constructor(
     private readonly maxBytes = 16 * 1024 * 1024,
-    private readonly ttlMs = 10_000,
     private readonly clock: () => number = Date.now,
   ) {}
-  async get(key: string): Promise<ArrayBuffer | null> {
+  async get(key: string, opts: { cacheTtlSeconds: number }): Promise<ArrayBuffer | null> {
     const e = this.entries.get(key);
     if (!e) return null;
-    if (this.clock() - e.storedAt > this.ttlMs) {
+    if (this.clock() - e.storedAt > opts.cacheTtlSeconds * 1000) {
       this.delete(key);
       return null;
     }
