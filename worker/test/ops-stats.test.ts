@@ -1,6 +1,7 @@
 // Ops counters: samples add up per region, deltas merge, quantiles come from the histogram, the series keeps an hour.
 import { describe, expect, it } from "vitest";
 import {
+  addOriginFetch,
   addSample,
   HOT_USER_CAPACITY,
   hottestUsers,
@@ -62,6 +63,19 @@ describe("ops stats", () => {
       perMinute: [[61 * 60_000, 1]],
     });
     expect(us).toMatchObject({ region: "us-east", requests: 1, fallbackRate: 1, hitRatio: 0 });
+  });
+
+  it("a background origin fetch counts as a fetch (and an error when it failed), never as a request", () => {
+    const totals: StatsByRegion = {};
+    const d: StatsByRegion = {};
+    addSample(d, sample({ cacheStatus: "stale" }));
+    addOriginFetch(d, "eu-west", true);
+    addOriginFetch(d, "eu-west", false);
+    addOriginFetch(d, "us-west", true);
+    mergeStats(totals, d);
+    const [eu, usWest] = summarise(totals);
+    expect(eu).toMatchObject({ region: "eu-west", requests: 1, originFetches: 2, originErrors: 1 });
+    expect(usWest).toMatchObject({ region: "us-west", requests: 0, originFetches: 1, originErrors: 0 });
   });
 
   it("hot users: most requested first, bounded, merged across deltas", () => {

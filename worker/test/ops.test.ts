@@ -1,9 +1,20 @@
 // Ops page in workerd: traffic is counted per region in the OpsStats Durable Object and shown behind the token.
-import { reset } from "cloudflare:test";
+import { env, reset } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
 import { keys } from "../../core/keys.js";
 import type { RegionSummary } from "../src/ops/stats.js";
-import { DOWN, fault, getJson, type Harness, harness, resetFaultCounts, seed, seedPopular } from "./helpers.js";
+import {
+  aged,
+  DOWN,
+  fault,
+  faultCounts,
+  getJson,
+  type Harness,
+  harness,
+  resetFaultCounts,
+  seed,
+  seedPopular,
+} from "./helpers.js";
 
 beforeEach(async () => {
   await reset();
@@ -66,5 +77,20 @@ describe("/ops", () => {
     }
     expect(html).toContain(`data-series="hit" data-value="${after.cache.hit}"`);
     expect(html).toContain(`data-series="errors" data-value="${after.originErrors}"`);
+  });
+
+  it("counts an origin fetch that finished after its answer left (a revalidation)", async () => {
+    const h = harness();
+    const before = await data(h);
+    const key = keys.candidates("top-picks", "33", "ap-southeast");
+    const bytes = await seed(key, "/v1/candidates/top-picks?user=33&region=ap-southeast&depth=500");
+    // Past freshSeconds (300) but inside staleWhileRevalidateSeconds: served stale while one refresh runs.
+    await env.KV.put(key, aged(bytes, 600));
+    const res = await h.call("/v1/recommendations/33?limit=5", { headers: SG }, { ORIGIN_URL: fault("ok") });
+    expect((await getJson<{ cache: { status: string } }>(res)).cache.status).toBe("stale");
+    expect((await faultCounts()).ok).toBe(1);
+    const after = (await data(h)) as RegionSummary;
+    const delta = (k: keyof RegionSummary) => (after[k] as number) - ((before?.[k] as number | undefined) ?? 0);
+    expect([delta("requests"), delta("originFetches"), delta("originErrors")]).toEqual([1, 1, 0]);
   });
 });

@@ -7,6 +7,7 @@ import { signed } from "../../core/signature.js";
 import { configContentVersion, configKeys } from "../../edge-config/keys.js";
 import type { EdgeConfig } from "../../edge-config/schema.js";
 import { ConfigStore, DEFAULT_CONFIG } from "../src/config.js";
+import type { RegionSummary } from "../src/ops/stats.js";
 import type { HealthResponse } from "../src/routes/health.js";
 import type { RecommendationsResponse } from "../src/routes/recommendations.js";
 import { jitteredFreshSeconds, resolveCandidates } from "../src/serving/candidates.js";
@@ -347,6 +348,10 @@ describe("missWaitMs: the latency budget for a list the edge lacks", () => {
     const h = eager();
     const first = await rec(h, "11", fault("slow/400"));
     expect([first.servedBy, first.cache.status, first.degraded]).toEqual(["fallback-popular", "fallback", [late(50)]]);
+    // The fetch finished after the answer left: the ops page still counts it, once, as a fetch, not a request.
+    const ops = await h.call("/ops/data", { headers: { authorization: "Bearer t" } }, { OPS_TOKEN: "t" });
+    const eu = (await getJson<{ regions: RegionSummary[] }>(ops)).regions.find((r) => r.region === "eu-west");
+    expect([eu?.requests, eu?.originFetches, eu?.originErrors]).toEqual([1, 1, 0]);
     // The harness waits for waitUntil, as the runtime does: the slow answer has been written to KV by now.
     expect(await env.KV.get(keys.candidates("top-picks", "11", "eu-west"), "arrayBuffer")).not.toBeNull();
     const second = await rec(h, "11", fault("slow/400"));

@@ -1,5 +1,5 @@
 // Per-isolate ops recorder: aggregates request samples and sends them to the OpsStats Durable Object in batches.
-import { addSample, mergeStats, type RequestSample, type StatsByRegion } from "./stats.js";
+import { addOriginFetch, addSample, mergeStats, type RequestSample, type StatsByRegion } from "./stats.js";
 
 /** Name of the one OpsStats instance every isolate reports to. */
 export const OPS_STATS_INSTANCE = "global";
@@ -21,6 +21,13 @@ export class OpsRecorder {
   /** Records one request; may start a flush through `waitUntil`. Never throws into the request. */
   record(env: Env, sample: RequestSample, waitUntil: (p: Promise<unknown>) => void): void {
     addSample(this.pending, sample);
+    this.count++;
+    if (this.count >= this.flushEvery || this.clock() - this.lastFlush >= this.flushMs) waitUntil(this.flush(env));
+  }
+
+  /** Records an origin request sent in the background (a revalidation or a fill); may start a flush. */
+  recordOriginFetch(env: Env, region: string, ok: boolean, waitUntil: (p: Promise<unknown>) => void): void {
+    addOriginFetch(this.pending, region, ok);
     this.count++;
     if (this.count >= this.flushEvery || this.clock() - this.lastFlush >= this.flushMs) waitUntil(this.flush(env));
   }

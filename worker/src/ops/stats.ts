@@ -94,6 +94,13 @@ export function addSample(stats: StatsByRegion, s: RequestSample): void {
   if (s.userId !== undefined) countUser(r, s.userId, 1);
 }
 
+/** Adds an origin request that finished after its answer left (a revalidation or a fill): a fetch, no request. */
+export function addOriginFetch(stats: StatsByRegion, region: string, ok: boolean): void {
+  const r = regionIn(stats, region);
+  r.originFetches++;
+  if (!ok) r.originErrors++;
+}
+
 /**
  * Adds to a user's count, evicting the least-counted user past capacity. An evicted user that comes back starts
  * over, so a steadily hot user stays while one-off users churn through the bottom.

@@ -84,6 +84,7 @@ export function recommendationsRoutes(svc: Services) {
           waitUntil,
           spent,
           counts,
+          countBackground: (ok) => svc.ops.recordOriginFetch(c.env, ctx.region, ok, waitUntil),
           negative: svc.negative,
         },
         { row, userId, userRef, region: ctx.region, policy },

@@ -34,6 +34,11 @@ export interface CandidateDeps {
   spent: { kv: number; origin: number };
   /** Counts origin requests sent on the request path and how many failed, for the ops page. */
   counts?: { originFetches: number; originErrors: number };
+  /**
+   * Counts an origin request that finished after the answer left (a revalidation, a fill past `missWaitMs`),
+   * for the ops page, which would not see it in the request's counts; none when absent.
+   */
+  countBackground?: (ok: boolean) => void;
   /** Origin 404s remembered per isolate (policy `negativeCacheSeconds`); none when absent. */
   negative?: NegativeCache;
 }
@@ -121,8 +126,9 @@ export async function resolveCandidates(deps: CandidateDeps, req: CandidateReque
     degraded.push(`origin: 404 for ${key} remembered (${negativeLeft} s left of negativeCacheSeconds)`);
     return fallbackLists(deps, req, degraded, false);
   }
-  const fetching = fetchWithRetries(deps, url, req.policy);
-  const early = await answerWithinMissBudget(deps, req, key, fetching, cached, age, freshSeconds, degraded);
+  const tally = { detached: false };
+  const fetching = fetchWithRetries(deps, url, req.policy, tally);
+  const early = await answerWithinMissBudget(deps, req, key, fetching, cached, age, freshSeconds, degraded, tally);
   if (early) return early;
   const fetched = await fetching;
   if (fetched.ok) {
@@ -159,6 +165,7 @@ async function answerWithinMissBudget(
   age: number | null,
   freshSeconds: number,
   degraded: string[],
+  tally: { detached: boolean },
 ): Promise<ResolvedCandidates | null> {
   const budget = req.policy.missWaitMs;
   if (budget === null) return null;
@@ -179,6 +186,8 @@ async function answerWithinMissBudget(
   }
   // Nothing to serve instead: the request waits for the origin after all, and fills the cache itself.
   if (!answer) return null;
+  // Attempts that finish from here on are counted as background fetches, not in this request's counts.
+  tally.detached = true;
   deps.waitUntil(fetching.then((r) => fill(deps, key, req, r)));
   return answer;
 }
@@ -198,13 +207,21 @@ async function fill(deps: CandidateDeps, key: string, req: CandidateRequest, r: 
  * malformed body; never after a 4xx (an answer: a 404, or a 401 for a wrong token) or a timeout (the time is
  * spent).
  */
-async function fetchWithRetries(deps: CandidateDeps, url: string, policy: Policy): Promise<OriginResult> {
+async function fetchWithRetries(
+  deps: CandidateDeps,
+  url: string,
+  policy: Policy,
+  tally: { detached: boolean },
+): Promise<OriginResult> {
   let attempts = 0;
   for (;;) {
     const t0 = Date.now();
     const r = await fetchOriginList(url, policy.originTimeoutMs, deps.originToken);
-    deps.spent.origin += Date.now() - t0;
-    count(deps, r.ok);
+    if (tally.detached) deps.countBackground?.(r.ok);
+    else {
+      deps.spent.origin += Date.now() - t0;
+      count(deps, r.ok);
+    }
     attempts++;
     if (r.ok || r.notFound || r.refused || r.reason.includes("timed out") || attempts > policy.originRetries) {
       return r.ok || attempts === 1 ? r : { ...r, reason: `${r.reason} (after ${attempts} attempts)` };
@@ -257,6 +274,7 @@ function count(deps: CandidateDeps, ok: boolean): void {
 
 async function refresh(deps: CandidateDeps, key: string, url: string, req: CandidateRequest): Promise<void> {
   const fetched = await fetchOriginList(url, req.policy.originTimeoutMs, deps.originToken);
+  deps.countBackground?.(fetched.ok);
   if (fetched.ok) await deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(logKey(key, req), e));
   else {
     const reason = redactUser(fetched.reason, req.userId, req.userRef);
