@@ -38,7 +38,8 @@ export function signedPayload(kind: ArtifactKind, doc: unknown): Uint8Array {
 
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
-function hmacKey(secret: string): Promise<CryptoKey> {
+/** The WebCrypto HMAC-SHA256 key for `secret` (sign and verify), imported once per secret. */
+export function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keyCache.get(secret);
   if (!key) {
     key = crypto.subtle.importKey("raw", new TextEncoder().encode(secret), { name: "HMAC", hash: "SHA-256" }, false, [

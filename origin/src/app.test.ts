@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { candidateAt, decodeCandidateList } from "../../core/codec.js";
 import { UserProfileSchema } from "../../core/features.js";
+import { pseudonymOf } from "../../core/pseudonym.js";
 import { CANDIDATES_CONTENT_TYPE, createApp } from "./app.js";
 import { EaseGenerator } from "./cf/ease.js";
 import { OriginRows } from "./rows.js";
@@ -151,6 +152,18 @@ describe("origin app", () => {
     // One user, one pseudonym: lines of a user still line up.
     const ref = (l: string) => /user=(u_[0-9a-f]{16})/.exec(l)?.[1];
     expect(ref(lines[2] as string)).toBe(ref(lines[0] as string));
+  });
+});
+
+describe("request log pseudonyms", () => {
+  it("are the edge's (core/pseudonym.ts) under a shared ID_HASH_KEY, so a user's lines line up across both", async () => {
+    const seen: string[] = [];
+    const keyed = createApp(rows, { log: (l) => seen.push(l), idHashKey: "shared-key" });
+    await keyed.request("/v1/candidates/top-picks?user=3&depth=5");
+    await keyed.request("/v1/profiles/3");
+    const ref = await pseudonymOf("shared-key", "user", "3");
+    expect(seen[0]).toMatch(new RegExp(`^GET /v1/candidates/top-picks\\?user=${ref}&depth=5 200 `));
+    expect(seen[1]).toMatch(new RegExp(`^GET /v1/profiles/${ref} 200 `));
   });
 });
 

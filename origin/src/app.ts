@@ -1,11 +1,12 @@
 // The origin's HTTP API (Hono): candidate lists, popular fallback, profiles and catalogue for the edge.
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { zValidator } from "@hono/zod-validator";
 import { type Context, Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
+import { pseudonymOf } from "../../core/pseudonym.js";
 import { ROWS } from "../../core/vocab.js";
 import { encodeRowList, MAX_DEPTH, OriginError, type OriginRows } from "./rows.js";
 
@@ -32,22 +33,25 @@ export interface AppOptions {
 }
 
 /**
- * `path` (with its query) as request logs show it: user ids in `user=` and `/profiles/<id>` replaced by an HMAC
- * pseudonym. Ids are small integers, so an unkeyed hash would be reversed by hashing 1, 2, 3, ...
+ * `path` (with its query) as request logs show it: user ids in `user=` and `/profiles/<id>` replaced by their
+ * pseudonym under `key` (core/pseudonym.ts, the edge's rule, so both services' lines of a user line up).
  */
-export function redactPath(path: string, key: string): string {
-  const ref = (raw: string) => {
+export async function redactPath(path: string, key: string): Promise<string> {
+  const ids = /([?&]user=)([^&#]*)|(\/profiles\/)([^/?#]+)/g;
+  const refs = new Map<string, string>();
+  for (const m of path.matchAll(ids)) {
+    const raw = (m[2] ?? m[4]) as string;
     let id = raw;
     try {
       id = decodeURIComponent(raw);
     } catch {
       // A malformed escape is hashed as sent.
     }
-    return `u_${createHmac("sha256", key).update(`user:${id}`).digest("hex").slice(0, 16)}`;
-  };
-  return path
-    .replace(/([?&]user=)([^&#]*)/g, (_m, p: string, id: string) => `${p}${ref(id)}`)
-    .replace(/(\/profiles\/)([^/?#]+)/g, (_m, p: string, id: string) => `${p}${ref(id)}`);
+    refs.set(raw, await pseudonymOf(key, "user", id));
+  }
+  return path.replace(ids, (_m, q?: string, qid?: string, p?: string, pid?: string) =>
+    q !== undefined ? `${q}${refs.get(qid as string)}` : `${p}${refs.get(pid as string)}`,
+  );
 }
 
 const userId = z
@@ -122,7 +126,7 @@ export function createApp(rows: OriginRows, opts: AppOptions = {}): Hono {
     const t0 = performance.now();
     await next();
     const url = new URL(c.req.url);
-    const path = redactPath(`${url.pathname}${url.search}`, idKey);
+    const path = await redactPath(`${url.pathname}${url.search}`, idKey);
     log(`${c.req.method} ${path} ${c.res.status} ${(performance.now() - t0).toFixed(1)}ms`);
   });
 
