@@ -1,14 +1,11 @@
 // Pseudonyms: the keyed-hash rule matches an HMAC computed apart, depends on the key and the namespace.
-import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { pseudonymOf } from "./pseudonym.js";
 
-const apart = (key: string, text: string) => createHmac("sha256", key).update(text).digest("hex").slice(0, 16);
-
 describe("pseudonymOf", () => {
-  it("is the first 64 bits of HMAC-SHA256(key, '<ns>:<value>'), prefixed by namespace", async () => {
-    expect(await pseudonymOf("k3y", "user", "42")).toBe(`u_${apart("k3y", "user:42")}`);
-    expect(await pseudonymOf("k3y", "ip", "192.0.2.1")).toBe(`ip_${apart("k3y", "ip:192.0.2.1")}`);
+  it("is the first 64 bits of HMAC-SHA256(key, '<ns>:<value>'), prefixed by namespace (vectors from node:crypto, computed apart)", async () => {
+    expect(await pseudonymOf("k3y", "user", "42")).toBe("u_1c608027f260466c");
+    expect(await pseudonymOf("k3y", "ip", "192.0.2.1")).toBe("ip_0b76004394e37e7d");
   });
 
   it("another key or namespace gives another pseudonym; the same inputs the same one", async () => {
