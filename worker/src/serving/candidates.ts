@@ -188,17 +188,26 @@ async function answerWithinMissBudget(
   if (!answer) return null;
   // Attempts that finish from here on are counted as background fetches, not in this request's counts.
   tally.detached = true;
-  deps.waitUntil(fetching.then((r) => fill(deps, key, req, r)));
+  deps.waitUntil(fetching.then((r) => settle(deps, key, req, r, "fill-failed")));
   return answer;
 }
 
-/** Puts an origin answer that arrived after its request was served into the cache (or remembers its 404). */
-async function fill(deps: CandidateDeps, key: string, req: CandidateRequest, r: OriginResult): Promise<void> {
+/**
+ * An origin answer that arrives after its request was answered (a fill past `missWaitMs`, a revalidation):
+ * a list goes into the cache, a 404 is remembered (negativeCacheSeconds), any other failure is logged.
+ */
+async function settle(
+  deps: CandidateDeps,
+  key: string,
+  req: CandidateRequest,
+  r: OriginResult,
+  event: "fill-failed" | "revalidate-failed",
+): Promise<void> {
   if (r.ok) return deps.store.put(key, r.bytes).catch((e) => logWriteFailure(logKey(key, req), e));
   if (r.notFound) deps.negative?.remember(key, Date.now(), req.policy.negativeCacheSeconds);
   else {
     const reason = redactUser(r.reason, req.userId, req.userRef);
-    console.warn(JSON.stringify({ level: "warn", event: "fill-failed", key: logKey(key, req), reason }));
+    console.warn(JSON.stringify({ level: "warn", event, key: logKey(key, req), reason }));
   }
 }
 
@@ -275,11 +284,7 @@ function count(deps: CandidateDeps, ok: boolean): void {
 async function refresh(deps: CandidateDeps, key: string, url: string, req: CandidateRequest): Promise<void> {
   const fetched = await fetchOriginList(url, req.policy.originTimeoutMs, deps.originToken);
   deps.countBackground?.(fetched.ok);
-  if (fetched.ok) await deps.store.put(key, fetched.bytes).catch((e) => logWriteFailure(logKey(key, req), e));
-  else {
-    const reason = redactUser(fetched.reason, req.userId, req.userRef);
-    console.warn(JSON.stringify({ level: "warn", event: "revalidate-failed", key: logKey(key, req), reason }));
-  }
+  await settle(deps, key, req, fetched, "revalidate-failed");
 }
 
 /** A KV key as logs may show it: a per-user key names the user's pseudonym, never the id. */
