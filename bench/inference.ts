@@ -2,7 +2,7 @@
 // Run: npx tsx bench/inference.ts [--quick]   Writes bench/results/inference.json.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { type AddressInfo, connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { basename, dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,6 +17,7 @@ import {
 } from "../core/features.js";
 import { type ModelManifest, sha256Hex } from "../core/manifest.js";
 import { bundleModules, bundleWorker, WORKER_COMPAT } from "./bundle.js";
+import { freePort } from "./ports.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const quick = process.argv.includes("--quick");
@@ -142,14 +143,6 @@ async function startFresh(runtime: Runtime, b: Bundle, strategy: Strategy, manif
     return { first: (input) => post<FirstAnswer>(mf, `/first?n=${FIRST_N}`, input), dispose: () => mf.dispose() };
   }
   return startWorkerd(b, strategy, manifest);
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Resolves once the port accepts a TCP connection; sends no HTTP, so the worker's first request stays first. */

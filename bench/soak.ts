@@ -1,5 +1,6 @@
 // `npm run soak`: a fixed-rate load (autocannon) against `wrangler dev` with workerd memory sampled over time.
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import {
   mkdirSync,
   mkdtempSync,
@@ -10,7 +11,6 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -20,6 +20,7 @@ import { z } from "zod";
 import { ConfigKv, loadConfigDir, publishConfig } from "../edge-config/publish.js";
 import { openStore } from "../origin/src/kv-store.js";
 import { lineChart, list, page } from "./chart.js";
+import { freePort } from "./ports.js";
 import { type RssParts, rssParts } from "./rss-parts.js";
 import { perUserPerMinute, SessionMix, type SoakRequest } from "./soak-mix.js";
 import {
@@ -96,19 +97,6 @@ const log = (msg: string) => process.stderr.write(`${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MIB = 1024 * 1024;
 const round = (v: number, d = 3) => (Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : null);
-
-/** A port nothing listens on right now (the OS picks it); the stack binds it a moment later. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 // --- processes and sockets, from /proc -------------------------------------------------------------------
 
@@ -309,8 +297,8 @@ interface Stack {
   url: string;
   workerdPid: number;
   started: boolean;
-  /** The stack's local KV state (a stack the soak started), where it publishes its edge config. */
-  persistTo: string | null;
+  /** A stack the soak started: its local KV state and signing key, with which the soak publishes its edge config. */
+  own: { persistTo: string; signingKey: string } | null;
   stop(): Promise<void>;
 }
 
@@ -322,11 +310,12 @@ interface Stack {
  * again, from the warm-up on. A harsher test of the refresh path, not a gentler one.
  */
 const SOAK_FRESH_SECONDS = 60;
-/** dev-stack's fixed local signing key (scripts/dev-stack.ts): its worker refuses an unsigned config. */
-const LOCAL_SIGNING_KEY = "frontrow-local-dev-signing-key";
 
-/** The repository's edge config with every freshSeconds set to SOAK_FRESH_SECONDS, published to `persistTo`. */
-async function publishSoakConfig(persistTo: string): Promise<string> {
+/**
+ * The repository's edge config with every freshSeconds set to SOAK_FRESH_SECONDS, published to `persistTo` and
+ * signed with the stack's key (its worker refuses an unsigned config).
+ */
+async function publishSoakConfig(persistTo: string, signingKey: string): Promise<string> {
   const cfg = structuredClone(loadConfigDir().cfg);
   const fresh = (p: { freshSeconds?: number } | undefined) => {
     if (p) p.freshSeconds = SOAK_FRESH_SECONDS;
@@ -342,7 +331,7 @@ async function publishSoakConfig(persistTo: string): Promise<string> {
   cfg.version = "soak";
   const store = await openStore({ mode: "local", persistTo });
   try {
-    const r = await publishConfig(new ConfigKv(store), cfg, new Date(), LOCAL_SIGNING_KEY);
+    const r = await publishConfig(new ConfigKv(store), cfg, new Date(), signingKey);
     return r.version;
   } finally {
     await store.close();
@@ -389,6 +378,7 @@ async function startStack(): Promise<Stack> {
   const [edge, origin, inspector] = [await freePort(), await freePort(), await freePort()];
   const work = mkdtempSync(join(tmpdir(), "frontrow-soak-"));
   const logFile = join(work, "stack.log");
+  const signingKey = randomBytes(24).toString("hex");
   const child: ChildProcess = spawn(
     "npx",
     [
@@ -403,7 +393,12 @@ async function startStack(): Promise<Stack> {
       "--persist-to",
       join(work, "state"),
     ],
-    { stdio: ["ignore", openSync(logFile, "a"), openSync(logFile, "a")], detached: true },
+    // dev-stack signs with ARTIFACT_SIGNING_KEY when given: a key of this run's own, so the soak can sign too.
+    {
+      stdio: ["ignore", openSync(logFile, "a"), openSync(logFile, "a")],
+      detached: true,
+      env: { ...process.env, ARTIFACT_SIGNING_KEY: signingKey },
+    },
   );
   const url = `http://127.0.0.1:${edge}`;
   let workerdPid: number | null = null;
@@ -425,7 +420,7 @@ async function startStack(): Promise<Stack> {
     const wrangler = tree.find((p) => cmdline(p).some((a) => a.endsWith("wrangler-dist/cli.js")));
     workerdPid = wrangler ? userWorkerd(wrangler) : null;
     if (workerdPid === null) throw new Error("could not find the user worker's workerd under wrangler dev");
-    return { url, workerdPid, started: true, persistTo: join(work, "state"), stop };
+    return { url, workerdPid, started: true, own: { persistTo: join(work, "state"), signingKey }, stop };
   } catch (e) {
     log(readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n"));
     await stop();
@@ -450,7 +445,7 @@ async function reuseStack(url: string, pid: number | undefined): Promise<Stack> 
     workerdPid = wrangler === null ? null : userWorkerd(wrangler);
   }
   if (workerdPid === null) throw new Error(`no workerd found behind ${url}; pass --pid <the user worker's workerd>`);
-  return { url, workerdPid, started: false, persistTo: null, stop: async () => {} };
+  return { url, workerdPid, started: false, own: null, stop: async () => {} };
 }
 
 // --- the run -------------------------------------------------------------------------------------------------
@@ -488,8 +483,8 @@ async function main(): Promise<number> {
   current = stack;
   try {
     let configVersion: string | null = null;
-    if (stack.persistTo) {
-      configVersion = await publishSoakConfig(stack.persistTo);
+    if (stack.own) {
+      configVersion = await publishSoakConfig(stack.own.persistTo, stack.own.signingKey);
       await waitForConfig(stack.url, configVersion, 30_000);
       log(`soak: edge config ${configVersion} active (every list fresh for ${SOAK_FRESH_SECONDS} s, then revalidated)`);
     } else {
