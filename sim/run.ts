@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { PerformanceObserver } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { bundleWorker } from "../bench/bundle.js";
 import { barChart, lineChart, page, pre, type Series } from "../bench/chart.js";
@@ -14,6 +15,7 @@ import { resolvePolicy } from "../edge-config/schema.js";
 import { createGenerator } from "../origin/src/cf/index.js";
 import { loadDataset } from "../origin/src/load.js";
 import { DelayProxy, PROXY_TIMING_HEADER } from "./delay-proxy.js";
+import { DeviceClient } from "./device-client.js";
 import { type Edge, seedEdge, startEdge } from "./edge.js";
 import { faultSchedule, type Window } from "./schedule.js";
 import {
@@ -164,11 +166,14 @@ const simClock = (wallOffset: number) =>
 // ---- processes and proxies ----
 const children: ChildProcess[] = [];
 const proxies: DelayProxy[] = [];
+/** The simulated devices' connections, on both paths. */
+const devices = new DeviceClient();
 let edge: Edge | null = null;
 let edgeTarget = new URL("http://127.0.0.1:9");
 const work = mkdtempSync(join(tmpdir(), "frontrow-sim-"));
 
 async function cleanup(): Promise<void> {
+  devices.close();
   await Promise.all(proxies.map((p) => p.close().catch(() => {})));
   if (edge) await edge.dispose().catch(() => {});
   for (const c of children) {
@@ -218,6 +223,37 @@ async function originArrivals(originUrl: string, startEpoch: number): Promise<{ 
 type Answer = Omit<Outcome, "atMs" | "region" | "ms" | "lagMs" | "peak">;
 type Sender = (e: TraceEvent) => Promise<Answer>;
 
+/** Garbage-collection pauses of this process (driver and proxies) during a replay. */
+interface DriverGc {
+  pauses: number;
+  totalMs: number;
+  maxMs: number;
+  over5ms: number;
+}
+
+/**
+ * Counts this process's GC pauses until stopped. The driver and the delay proxies share this event loop, so a
+ * pause delays every answer in flight: the report shows it beside the latencies, as it shows the send lag.
+ */
+function watchGc(): { stop(): DriverGc } {
+  const out: DriverGc = { pauses: 0, totalMs: 0, maxMs: 0, over5ms: 0 };
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      out.pauses++;
+      out.totalMs += e.duration;
+      out.maxMs = Math.max(out.maxMs, e.duration);
+      if (e.duration > 5) out.over5ms++;
+    }
+  });
+  obs.observe({ entryTypes: ["gc"] });
+  return {
+    stop() {
+      obs.disconnect();
+      return { ...out, totalMs: Math.round(out.totalMs), maxMs: +out.maxMs.toFixed(1) };
+    },
+  };
+}
+
 /**
  * Replays the trace open-loop: each request leaves at its scheduled time (an absolute offset from the start),
  * whatever earlier ones are doing. Latency runs from the actual send to the last byte, and each outcome keeps
@@ -230,9 +266,11 @@ async function replay(
   outcomes: Outcome[];
   startEpoch: number;
   maxLagMs: number;
+  driverGc: DriverGc;
 }> {
   const startEpoch = Date.now();
   const t0 = performance.now();
+  const gc = watchGc();
   const pending: Promise<Outcome>[] = [];
   let lastProgress = 0;
   const ticker = onTick ? tick(onTick, t0) : null;
@@ -260,7 +298,12 @@ async function replay(
   }
   const outcomes = await Promise.all(pending);
   if (ticker) await ticker.stop();
-  return { outcomes, startEpoch, maxLagMs: outcomes.reduce((a, o) => Math.max(a, o.lagMs), 0) };
+  return {
+    outcomes,
+    startEpoch,
+    maxLagMs: outcomes.reduce((a, o) => Math.max(a, o.lagMs), 0),
+    driverGc: gc.stop(),
+  };
 }
 
 /** Calls `fn` every 100 ms with the elapsed replay time until stopped (for the fault schedule). */
@@ -280,10 +323,10 @@ function tick(fn: (elapsedMs: number) => Promise<void>, t0: number) {
   };
 }
 
-/** A request that got no HTTP answer: the error and its cause (e.g. `fetch failed: other side closed`). */
+/** A request that got no HTTP answer: the error and its code (e.g. `Error: socket hang up: ECONNRESET`). */
 function failed(e: unknown, path: string): Answer {
-  const err = e as Error & { cause?: Error & { code?: string } };
-  const cause = err.cause ? `: ${err.cause.code ?? ""} ${err.cause.message ?? err.cause}`.trimEnd() : "";
+  const err = e as Error & { code?: string };
+  const cause = err.code ? `: ${err.code}` : "";
   return {
     status: 0,
     servedBy: null,
@@ -305,11 +348,8 @@ function directSender(direct: Map<string, DelayProxy>): Sender {
     const q = new URLSearchParams(e.row === "trending" ? { region: e.region } : { user: e.userId, region: e.region });
     const path = `/v1/candidates/${e.row}?${q}`;
     try {
-      const res = await fetch(`${base}${path}`, {
-        headers: { "cf-connecting-ip": e.ip },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      const text = await res.text();
+      const res = await devices.get(`${base}${path}`, { "cf-connecting-ip": e.ip }, REQUEST_TIMEOUT_MS);
+      const text = res.text;
       return {
         status: res.status,
         servedBy: null,
@@ -328,15 +368,16 @@ function edgeSender(pops: Map<string, DelayProxy>): Sender {
     const base = (pops.get(e.region) as DelayProxy).url;
     const path = `/v1/recommendations/${e.userId}?row=${e.row}&limit=20&device=${e.device}`;
     try {
-      const res = await fetch(`${base}${path}`, {
-        headers: {
+      const res = await devices.get(
+        `${base}${path}`,
+        {
           "x-frontrow-region": e.region,
           "x-frontrow-now": new Date(e.simTime).toISOString(),
           "cf-connecting-ip": e.ip,
         },
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
-      const text = await res.text();
+        REQUEST_TIMEOUT_MS,
+      );
+      const text = res.text;
       let body: {
         servedBy?: string;
         cache?: { status?: string };
@@ -348,8 +389,8 @@ function edgeSender(pops: Map<string, DelayProxy>): Sender {
       } catch {
         // Not JSON: kept below as the body of an unexpected answer.
       }
-      const total = /total;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "");
-      const hop = /late=([-\d.]+);upstream=([\d.]+)/.exec(res.headers.get(PROXY_TIMING_HEADER) ?? "");
+      const total = /total;dur=([\d.]+)/.exec(String(res.headers["server-timing"] ?? ""));
+      const hop = /late=([-\d.]+);upstream=([\d.]+)/.exec(String(res.headers[PROXY_TIMING_HEADER] ?? ""));
       return {
         status: res.status,
         ...(total ? { serverMs: Number(total[1]) } : {}),
@@ -397,6 +438,7 @@ async function warm(pops: Map<string, DelayProxy>): Promise<void> {
 }
 
 // ---- reports ----
+const gcCell = (g: DriverGc) => `${g.pauses}, ${g.totalMs} ms, ${f1(g.maxMs)} ms, ${g.over5ms}`;
 const f1 = (v: number) => (Number.isFinite(v) ? v.toFixed(1) : "-");
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
@@ -507,6 +549,7 @@ async function peakRun(
     `| most requests per user / per device address in any wall minute | ${maxPerMinute(trace, (e) => e.userId)} / ${maxPerMinute(trace, (e) => e.ip)} | | (rate-limit budget) |`,
     `| driver's send lag at peak, p99 / largest (not in the latencies above) | ${f1(aPeak.lagP99)} / ${f1(aPeak.lagMax)} ms | ${f1(bPeak.lagP99)} / ${f1(bPeak.lagMax)} ms | (reported) |`,
     `| driver's largest send lag, whole day | ${f1(a.maxLagMs)} ms | ${f1(b.maxLagMs)} ms | (reported) |`,
+    `| driver and proxies' GC pauses, whole day: count, total, largest, over 5 ms | ${gcCell(a.driverGc)} | ${gcCell(b.driverGc)} | (reported) |`,
   ].join("\n");
   console.log(summary);
   for (const x of unexpectedOutcomes(b.outcomes, () => "edge")) console.log(`edge not 2xx: ${JSON.stringify(x)}`);
@@ -620,6 +663,7 @@ async function peakRun(
           edge: proxyErrors(b.startEpoch, [...pops.values()], originProxy),
         },
         maxLagMs: { direct: a.maxLagMs, edge: b.maxLagMs },
+        driverGc: { direct: a.driverGc, edge: b.driverGc },
         failures,
       },
       null,
