@@ -89,7 +89,7 @@ export function recommendationsRoutes(svc: Services) {
         },
         { row, userId, userRef, region: ctx.region, policy },
       ),
-      svc.profiles.get(c.env.KV, userId, profileProblems).finally(() => {
+      svc.profiles.get(c.env.KV, userId, profileProblems, policy.kvCacheTtlSeconds).finally(() => {
         spent.kv = Math.max(spent.kv, Date.now() - t0);
       }),
       svc.models.get(c.env.KV, waitUntil, {

@@ -118,7 +118,7 @@ export function rerankRoutes(svc: Services) {
       const t0 = Date.now();
       const [catalog, loaded, model] = await Promise.all([
         needCatalog ? svc.catalog.get(c.env.KV, degraded) : Promise.resolve(null),
-        svc.profiles.get(c.env.KV, body.userId, degraded),
+        svc.profiles.get(c.env.KV, body.userId, degraded, policy.kvCacheTtlSeconds),
         svc.models.get(c.env.KV, waitUntil, {
           region: ctx.region,
           pin: policy.modelVersion,

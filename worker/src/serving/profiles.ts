@@ -9,24 +9,31 @@ export interface LoadedProfile {
 }
 
 /**
- * Parsed profiles per isolate for `ttlMs`. A home screen asks for several rows of one user at once; they
- * share one KV read and one parse. The cost is that a just-watched title can reappear for up to `ttlMs`.
+ * Parsed profiles per isolate, each held for the reading policy's KV `cacheTtl`, as the list tier holds lists:
+ * KV's own edge cache may already serve a profile that old, so holding it here is no staler, and a home screen's
+ * rows and a user's next visits share one KV read and one parse. A republished profile (say, a title just
+ * watched) is therefore seen within `cacheTtlSeconds`, as through KV alone.
  */
 export class ProfileCache {
   private readonly entries = new Map<string, { at: number; value: LoadedProfile | null }>();
 
   constructor(
-    private readonly ttlMs = 10_000,
     private readonly maxEntries = 5_000,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async get(kv: KVNamespace, userId: string, degraded: string[]): Promise<LoadedProfile | null> {
+  /** The user's profile (null for a cold user); problems reading it are appended to `degraded`. */
+  async get(
+    kv: KVNamespace,
+    userId: string,
+    degraded: string[],
+    cacheTtlSeconds: number,
+  ): Promise<LoadedProfile | null> {
     const now = this.clock();
     const hit = this.entries.get(userId);
-    if (hit && now - hit.at <= this.ttlMs) return hit.value;
+    if (hit && now - hit.at <= cacheTtlSeconds * 1000) return hit.value;
     const problems: string[] = [];
-    const value = await readProfile(kv, userId, problems);
+    const value = await readProfile(kv, userId, problems, cacheTtlSeconds);
     degraded.push(...problems);
     // Problems are not cached: a corrupt or unreadable profile is retried on the next request.
     if (problems.length === 0) {
@@ -39,10 +46,15 @@ export class ProfileCache {
 }
 
 /** Reads and checks one profile from KV; problems are appended to `degraded` and yield null. */
-export async function readProfile(kv: KVNamespace, userId: string, degraded: string[]): Promise<LoadedProfile | null> {
+export async function readProfile(
+  kv: KVNamespace,
+  userId: string,
+  degraded: string[],
+  cacheTtlSeconds = 60,
+): Promise<LoadedProfile | null> {
   let raw: string | null;
   try {
-    raw = await kv.get(keys.profile(userId), { type: "text", cacheTtl: 60 });
+    raw = await kv.get(keys.profile(userId), { type: "text", cacheTtl: Math.max(30, cacheTtlSeconds) });
   } catch (e) {
     degraded.push(`profile unreadable (${(e as Error).message})`);
     return null;
