@@ -963,6 +963,7 @@ async function faultRun(
   const summary = [
     `Fault simulation: ${trace.length} edge requests, 24 simulated hours in ${DURATION_S} s, peak ${PEAK_RPS} req/s, seed ${SEED}, 1-min load ${load1.toFixed(2)}`,
     `Whole run: ${all.n} answers, ${all.errors5xx} 5xx, p50 ${f1(all.p50)} ms, p99 ${f1(all.p99)} ms, fallback ${pct(all.fallbackRate)}, stale ${pct(all.staleRate)}, origin-order ${pct(all.originOrderRate)}`,
+    `Driver and proxies: largest send lag ${f1(r.maxLagMs)} ms; GC pauses ${gcCell(r.driverGc)} (count, total, largest, over 5 ms)`,
     `Recovery: the first ${RECOVERY.sustainBins} consecutive ${RECOVERY.binMs / 1000}-s bins after the window whose degraded share is each within ${pct(RECOVERY.tolerance)} (absolute) of the share before the first fault`,
     "",
     table,
@@ -1015,7 +1016,7 @@ async function faultRun(
   writeFileSync(join(OUT, "faults.html"), html);
   writeFileSync(
     join(OUT, "faults.json"),
-    `${JSON.stringify({ command: `npm run sim:faults -- --duration ${DURATION_S} --rate ${PEAK_RPS} --seed ${SEED}`, load1, recoveryRule: { ...RECOVERY, baseline: "degraded share before the first fault" }, whole: all, faults: rows, notOk, proxyErrors: proxyErrors(r.startEpoch, [...pops.values()], originProxy), failures }, null, 2)}\n`,
+    `${JSON.stringify({ command: `npm run sim:faults -- --duration ${DURATION_S} --rate ${PEAK_RPS} --seed ${SEED}`, load1, recoveryRule: { ...RECOVERY, baseline: "degraded share before the first fault" }, whole: all, faults: rows, notOk, proxyErrors: proxyErrors(r.startEpoch, [...pops.values()], originProxy), driverGc: r.driverGc, maxLagMs: r.maxLagMs, failures }, null, 2)}\n`,
   );
   log(`sim: wrote ${join(OUT, "faults.json")} and ${join(OUT, "faults.html")}`);
   if (failures.length) {
