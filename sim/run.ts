@@ -237,17 +237,20 @@ interface DriverGc {
  */
 function watchGc(): { stop(): DriverGc } {
   const out: DriverGc = { pauses: 0, totalMs: 0, maxMs: 0, over5ms: 0 };
-  const obs = new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) {
+  const add = (entries: readonly { duration: number }[]) => {
+    for (const e of entries) {
       out.pauses++;
       out.totalMs += e.duration;
       out.maxMs = Math.max(out.maxMs, e.duration);
       if (e.duration > 5) out.over5ms++;
     }
-  });
+  };
+  const obs = new PerformanceObserver((list) => add(list.getEntries()));
   obs.observe({ entryTypes: ["gc"] });
   return {
     stop() {
+      // Entries are delivered asynchronously: count the ones still buffered too.
+      add(obs.takeRecords());
       obs.disconnect();
       return { ...out, totalMs: Math.round(out.totalMs), maxMs: +out.maxMs.toFixed(1) };
     },

@@ -1,4 +1,4 @@
-// User profiles from KV, held briefly in isolate memory: a missing or corrupt profile means a cold user, said.
+// User profiles from KV, held in isolate memory for the policy's KV cacheTtl: a missing or corrupt one means a cold user, said.
 import { type UserProfile, UserProfileSchema } from "../../../core/features.js";
 import { keys } from "../../../core/keys.js";
 
