@@ -10,8 +10,10 @@ import { createGenerator } from "../origin/src/cf/index.js";
 import { OriginRows } from "../origin/src/rows.js";
 import { generateSynthetic } from "../origin/src/synthetic.js";
 import { bundleModules, bundleWorker, WORKER_COMPAT } from "./bundle.js";
+import { frameGroup, moduleMarkers } from "./profile-modules.js";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 4000);
+const INTERVAL_US = Number(process.env.INTERVAL_US ?? 25);
 const PATH = process.env.PROFILE_PATH ?? "/v1/recommendations/b500?limit=20";
 const HEADERS = { "x-frontrow-region": "eu-west", "x-frontrow-now": "2026-11-01T20:30:00Z", "x-device-type": "tv" };
 
@@ -95,7 +97,7 @@ try {
   const insp = await inspector(port);
   process.stderr.write(`inspector targets: ${insp.titles.join(", ")}\n`);
   await insp.send("Profiler.enable");
-  await insp.send("Profiler.setSamplingInterval", { interval: Number(process.env.INTERVAL_US ?? 25) });
+  await insp.send("Profiler.setSamplingInterval", { interval: INTERVAL_US });
   await insp.send("Profiler.start");
   for (let i = 0; i < REQUESTS; i++) await hit();
   const { profile } = (await insp.send("Profiler.stop")) as { profile: { nodes: ProfileNode[] } };
@@ -133,6 +135,18 @@ try {
   console.log("self:");
   for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30)))
     console.log(`${pct(v)}  ${k}`);
+  // The same self samples by source module: where a request's CPU goes, in microseconds per request.
+  const markers = moduleMarkers(readFileSync(join(outdir, "index.js"), "utf8"));
+  const byModule = new Map<string, number>();
+  for (const n of profile.nodes) {
+    if (!n.hitCount) continue;
+    const g = frameGroup(markers, n.callFrame);
+    byModule.set(g, (byModule.get(g) ?? 0) + n.hitCount);
+  }
+  const usPerRequest = (v: number) => ((v * INTERVAL_US) / REQUESTS).toFixed(1).padStart(6);
+  console.log(`self by module (µs per request ≈ samples × ${INTERVAL_US} µs / ${REQUESTS}):`);
+  for (const [k, v] of [...byModule].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30)))
+    console.log(`${pct(v)} ${usPerRequest(v)} µs  ${k}`);
   console.log("inclusive (worker code):");
   for (const [k, v] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30)))
     console.log(`${pct(v)}  ${k}`);
