@@ -43,9 +43,10 @@ export class ConfigStore {
 
   /**
    * The config to serve this request with; waits for KV only when this isolate's copy is due a check.
-   * `signingKey` (the ARTIFACT_SIGNING_KEY secret) makes a signature on the document mandatory.
+   * `signingKey` (the ARTIFACT_SIGNING_KEY secret) makes a signature on the document mandatory. It is a required
+   * argument, `undefined` included, so a new caller cannot forget it and silently accept unsigned configs.
    */
-  async get(kv: KVNamespace, signingKey?: string): Promise<EdgeConfig> {
+  async get(kv: KVNamespace, signingKey: string | undefined): Promise<EdgeConfig> {
     if (this.clock() - this.checkedAt >= this.refreshMs) {
       this.pending ??= this.check(kv, signingKey).finally(() => {
         this.pending = null;

@@ -219,6 +219,19 @@ describe("signed, content-addressed configs", () => {
     expect(body.config.version).toBe(cfg.version);
     expect(body.degraded[0]).toMatch(/^config: config:cfg-[0-9a-f]{12} rejected \(document says version "cfg-/);
   });
+
+  it("every reader of the config must name the signing key: an omitted one is a type error, not unsigned reads", async () => {
+    const cfg = await config(57);
+    await putConfig(cfg.version, cfg);
+    // @ts-expect-error the key is a required argument, so a new caller cannot forget it and accept unsigned configs
+    const omitted = () => new ConfigStore(0).get(env.KV);
+    expect(omitted).toBeTypeOf("function");
+    const store = new ConfigStore(0);
+    expect((await store.get(env.KV, TEST_SIGNING_KEY)).version).toBe(DEFAULT_CONFIG.version);
+    expect(store.status().problem).toBe(
+      `config: config:${cfg.version} rejected (unsigned (the edge requires signed artifacts)); serving built-in config ${DEFAULT_CONFIG.version}`,
+    );
+  });
 });
 
 describe("origin auth", () => {

@@ -42,8 +42,8 @@ interface PrewarmDeps {
   originUrl: string;
   /** Bearer token for the origin (ORIGIN_TOKEN); none when unset. */
   originToken?: string | undefined;
-  /** ARTIFACT_SIGNING_KEY: the config read must be signed when set. */
-  signingKey?: string | undefined;
+  /** ARTIFACT_SIGNING_KEY: the config read must be signed when set (required, so no caller forgets it). */
+  signingKey: string | undefined;
   config: ConfigStore;
   /** The region's most requested users, at most `n`; none when absent or when it fails. */
   hotUsers?: (region: string, n: number) => Promise<string[]>;
@@ -112,7 +112,7 @@ export async function prewarm(deps: PrewarmDeps, at: number, leadMs = PREWARM_LE
 
 /** The worker's `scheduled` handler body: pre-warm at the trigger's scheduled time. */
 export function handleScheduled(
-  deps: Omit<PrewarmDeps, "kv" | "originUrl">,
+  deps: Pick<PrewarmDeps, "config">,
   controller: ScheduledController,
   env: Env,
   ctx: ExecutionContext,
