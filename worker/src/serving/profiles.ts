@@ -46,11 +46,11 @@ export class ProfileCache {
 }
 
 /** Reads and checks one profile from KV; problems are appended to `degraded` and yield null. */
-export async function readProfile(
+async function readProfile(
   kv: KVNamespace,
   userId: string,
   degraded: string[],
-  cacheTtlSeconds = 60,
+  cacheTtlSeconds: number,
 ): Promise<LoadedProfile | null> {
   let raw: string | null;
   try {
