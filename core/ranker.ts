@@ -7,6 +7,8 @@ export interface Ranker {
   readonly kind: string;
   /** Model version, or null for rankers without one. */
   readonly version: string | null;
+  /** What computes the scores, for rankers that run a model on one of several engines (health and logs). */
+  readonly engine?: string;
   /** One finite score per row; throws (or returns non-finite values, which callers reject) on failure. */
   score(features: FeatureMatrix): Promise<Float32Array>;
 }

@@ -5,6 +5,8 @@ declare module "vitest" {
     urls: { origin: string; faults: string; down: string };
     model: { onnxBase64: string; manifestJson: string };
     nanModel: { onnxBase64: string; manifestJson: string };
+    /** The test model with one weight set to +Infinity (the one case where the dense kernel and ORT differ). */
+    infWeightModel: { onnxBase64: string; manifestJson: string };
     /** The repo's edge-config as Node's `config publish` stores it, signed with TEST_SIGNING_KEY. */
     publishedConfig: { version: string; documentJson: string };
     /** onnxruntime-node's scores for the test model on each of parityInputs(). */

@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import { serve } from "@hono/node-server";
+import onnxProto from "onnx-proto";
 import * as ortNode from "onnxruntime-node";
 import type { TestProject } from "vitest/node";
 import { extractFeatures, FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from "../../core/features.js";
@@ -91,6 +92,25 @@ export default async function setup(project: TestProject) {
   project.provide("publishedConfig", {
     version: published.version,
     documentJson: new TextDecoder().decode((await configStore.get(configKeys.version(published.version))) ?? undefined),
+  });
+
+  // The trained model with one infinite weight: 0 * Infinity is NaN in ORT, while the dense kernel skips zero
+  // inputs. The only model on which the two differ, so the load-time probe must keep it on ORT.
+  const proto = onnxProto.onnx.ModelProto.decode(trained.onnx);
+  const weight = proto.graph?.initializer?.find((t) => t.name === "layer0.weight");
+  if (!weight?.rawData) throw new Error("the trained model has no layer0.weight raw data");
+  const raw = new Uint8Array(weight.rawData);
+  new DataView(raw.buffer, raw.byteOffset, raw.byteLength).setFloat32(0, Number.POSITIVE_INFINITY, true);
+  weight.rawData = raw;
+  const inf = onnxProto.onnx.ModelProto.encode(proto).finish();
+  project.provide("infWeightModel", {
+    onnxBase64: Buffer.from(inf).toString("base64"),
+    manifestJson: JSON.stringify({
+      ...trained.manifest,
+      version: "inf-weight-1",
+      sha256: await sha256Hex(inf),
+      sizeBytes: inf.length,
+    }),
   });
 
   project.provide("nanModel", {

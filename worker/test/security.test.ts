@@ -95,7 +95,10 @@ describe("signed models", () => {
       expect([body.servedBy, body.model.version, body.items.length]).toEqual(["origin-order", null, 5]);
       expect(body.degraded).toEqual([`model evil-1: ${why}`]);
       const hz = await health(h);
-      expect([hz.status, hz.model]).toEqual(["degraded", { version: null, problem: `model evil-1: ${why}` }]);
+      expect([hz.status, hz.model]).toEqual([
+        "degraded",
+        { version: null, engine: null, problem: `model evil-1: ${why}` },
+      ]);
     });
   }
 

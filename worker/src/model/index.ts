@@ -2,6 +2,7 @@
 import { warmOrt } from "./ort.js";
 
 export {
+  type Engine,
   loadModel,
   ModelLoadError,
   type ModelLoadReason,

@@ -1,8 +1,19 @@
-// The ONNX ranker: feeds manifest-selected feature columns to an ORT session and reads one score per candidate.
+// The ONNX ranker: feeds manifest-selected feature columns to an ORT session (or, for dense chains, the wasm
+// kernel that reproduces it bit for bit) and reads one score per candidate.
 import { FEATURE_COUNT, type FeatureMatrix, featureIndices, selectColumns } from "../../../core/features.js";
+import { DenseKernel } from "../../../core/kernel/dense-kernel.js";
+import { denseNetFromGraph } from "../../../core/kernel/dense-net.js";
+import { OnnxFormatError, readOnnxGraph } from "../../../core/kernel/onnx-reader.js";
 import { type ModelManifest, manifestIncompatibility, sha256Hex } from "../../../core/manifest.js";
 import { firstNonFinite, type Ranker } from "../../../core/ranker.js";
+import { kernelModule } from "./kernel.js";
 import { createOrtSession, type OrtSession, type OrtTensor } from "./ort.js";
+
+/**
+ * What computes the scores: onnxruntime-web for any graph, or the dense kernel (core/kernel) for a Gemm/Relu
+ * chain after it matched onnxruntime-web bit for bit on the probe rows. Either way the scores are ORT's.
+ */
+export type Engine = "onnxruntime-web" | "wasm-dense";
 
 /** Why a model was refused before it served anything. */
 export type ModelLoadReason =
@@ -53,6 +64,14 @@ export class OnnxRanker implements Ranker {
   readonly version: string;
   private readonly inputs: readonly PreparedInput[];
   private readonly output: string;
+  private kernel: DenseKernel | null = null;
+  /** Why the dense kernel is not in use (null while it is). */
+  engineNote: string | null = "not tried";
+
+  /** The engine scoring this model now. */
+  get engine(): Engine {
+    return this.kernel ? "wasm-dense" : "onnxruntime-web";
+  }
 
   /** Checks the manifest's input and output names against the graph; throws ModelLoadError if they disagree. */
   constructor(
@@ -101,17 +120,83 @@ export class OnnxRanker implements Ranker {
       );
     }
     if (n === 0) return new Float32Array(0);
+    const kernel = this.kernel;
+    if (kernel) {
+      try {
+        return this.checked(kernel.score(selectColumns(features, (this.inputs[0] as PreparedInput).columns), n), n);
+      } catch (err) {
+        if (err instanceof ScoringError) throw err;
+        // A kernel fault is a bug, not a model problem: this model goes back to ORT for good (same scores).
+        this.kernel = null;
+        this.engineNote = `kernel failed, back on onnxruntime-web: ${errorText(err)}`;
+        console.error(
+          JSON.stringify({ level: "error", event: "kernel-failed", version: this.version, error: errorText(err) }),
+        );
+      }
+    }
     const feeds: Record<string, OrtTensor> = {};
     for (const input of this.inputs) {
       const rows = input.broadcast ? 1 : n;
       feeds[input.name] = { data: selectColumns(features, input.columns, rows), dims: [rows, input.columns.length] };
     }
-    const scores = await this.runScores(feeds, n);
+    return this.checked(await this.runScores(feeds, n), n);
+  }
+
+  private checked(scores: Float32Array, n: number): Float32Array {
     const bad = firstNonFinite(scores);
     if (bad >= 0) {
       throw new ScoringError("non-finite-score", `model ${this.version}: score ${bad} of ${n} is ${scores[bad]}`);
     }
     return scores;
+  }
+
+  /**
+   * Moves scoring to the dense kernel when the graph is a Gemm/Relu chain fed by exactly the manifest's one input,
+   * and the kernel's scores equal ORT's bit for bit on the probe rows; otherwise ORT keeps scoring and
+   * `engineNote` says why. Never throws: the kernel is an optimisation, ORT is the reference.
+   */
+  async useKernelIfExact(bytes: Uint8Array): Promise<void> {
+    this.engineNote = await this.tryKernel(bytes);
+  }
+
+  private async tryKernel(bytes: Uint8Array): Promise<string | null> {
+    const input = this.inputs[0] as PreparedInput;
+    if (this.inputs.length !== 1 || input.broadcast) return "the manifest feeds more than one per-candidate input";
+    let parsed: ReturnType<typeof denseNetFromGraph>;
+    try {
+      parsed = denseNetFromGraph(readOnnxGraph(bytes));
+    } catch (err) {
+      if (err instanceof OnnxFormatError) return `graph not read: ${err.message}`;
+      throw err;
+    }
+    if ("unsupported" in parsed) return `not a dense chain: ${parsed.unsupported}`;
+    const net = parsed.net;
+    if (net.input !== input.name || net.output !== this.output || net.inputSize !== input.columns.length) {
+      return "the dense chain's input or output is not the manifest's";
+    }
+    let kernel: DenseKernel;
+    try {
+      kernel = new DenseKernel(kernelModule, net);
+    } catch (err) {
+      return `kernel did not start: ${errorText(err)}`;
+    }
+    const probe = probeRows(input.columns.length);
+    const rows = probe.length / input.columns.length;
+    let reference: Float32Array;
+    try {
+      reference = await this.runScores({ [input.name]: { data: probe, dims: [rows, input.columns.length] } }, rows);
+    } catch (err) {
+      return `ORT probe failed: ${errorText(err)}`;
+    }
+    const mine = kernel.score(probe, rows);
+    for (let i = 0; i < rows; i++) {
+      const a = mine[i] as number;
+      const b = reference[i] as number;
+      if (a !== b && !(Number.isNaN(a) && Number.isNaN(b)))
+        return `kernel differs from ORT on probe row ${i}: ${a} vs ${b}`;
+    }
+    this.kernel = kernel;
+    return null;
   }
 
   /**
@@ -204,6 +289,7 @@ async function load(
   try {
     const ranker = new OnnxRanker(manifest, session);
     await ranker.selfCheck();
+    await ranker.useKernelIfExact(view);
     return ranker;
   } catch (err) {
     await session.release().catch(() => undefined);
@@ -241,6 +327,25 @@ export function isPreloaded(ranker: object): boolean {
 
 function sameGraphContract(a: ModelManifest, b: ModelManifest): boolean {
   return a.version === b.version && a.output === b.output && JSON.stringify(a.inputs) === JSON.stringify(b.inputs);
+}
+
+/**
+ * Rows the kernel must reproduce exactly before it scores: zeros, then values at the scales features take
+ * (unit-range flags and shares, standardised scores, raw counts and years) and beyond, from a fixed generator.
+ */
+function probeRows(cols: number): Float32Array {
+  const scales = [0, 1, 4, 100, 3000];
+  const perScale = 16;
+  const out = new Float32Array(scales.length * perScale * cols);
+  let state = 0x2545f491;
+  let i = 0;
+  for (const scale of scales) {
+    for (let j = 0; j < perScale * cols; j++) {
+      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+      out[i++] = (state / 2 ** 32 - 0.5) * 2 * scale;
+    }
+  }
+  return out;
 }
 
 function list(names: readonly string[]): string {

@@ -9,7 +9,8 @@ import type { Services } from "../services.js";
 
 export interface HealthResponse {
   status: "ok" | "degraded";
-  model: { version: string | null; problem: string | null };
+  /** `engine`: what computes the scores (onnxruntime-web, or the dense kernel that reproduces it exactly). */
+  model: { version: string | null; engine: string | null; problem: string | null };
   /** The config in force, where it came from, and why it is not the published one (if so). */
   config: ConfigStatus;
   kv: { ok: boolean; error: string | null };

@@ -163,11 +163,12 @@ export class ModelRegistry {
   }
 
   /** What /healthz reports: the global scope, or a region's. */
-  status(region?: string): { version: string | null; problem: string | null } {
+  status(region?: string): { version: string | null; engine: string | null; problem: string | null } {
     const scope = this.scopes.get(region ?? GLOBAL);
     const failure = scope?.failure;
     return {
       version: scope?.current?.version ?? null,
+      engine: scope?.current?.engine ?? null,
       problem: failure ? `model ${failure.version}: ${failure.reason}` : null,
     };
   }
@@ -275,7 +276,17 @@ export class ModelRegistry {
     if (entry) {
       scope.current = entry.ranker;
       scope.failure = null;
-      console.log(JSON.stringify({ level: "info", event: "model-activated", version, scope: key || "global" }));
+      const { engine, engineNote } = entry.ranker as Ranker & { engineNote?: string | null };
+      console.log(
+        JSON.stringify({
+          level: "info",
+          event: "model-activated",
+          version,
+          scope: key || "global",
+          ...(engine ? { engine } : {}),
+          ...(engineNote ? { engineNote } : {}),
+        }),
+      );
       return;
     }
     const failed = this.failures.get(version);

@@ -1,0 +1,63 @@
+// `npm run bench:kernel`: the dense kernel against onnxruntime-web's wasm build, same model and rows, side by side.
+// Node's V8 runs both (workerd embeds the same engine); interleaved batches, medians per call, scores compared.
+import { readFileSync } from "node:fs";
+import * as ort from "onnxruntime-web/wasm";
+import { extractFeatures } from "../core/features.js";
+import { DenseKernel } from "../core/kernel/dense-kernel.js";
+import { denseNetFromGraph } from "../core/kernel/dense-net.js";
+import { readOnnxGraph } from "../core/kernel/onnx-reader.js";
+import { sampleColumns } from "../core/ranker.contract.js";
+import { kernelModule } from "../model-export/src/kernel.js";
+import { median, table } from "./stats.js";
+
+const quick = process.argv.includes("--quick");
+const BATCHES = quick ? 20 : 60;
+const CALLS = 50;
+const bytes = new Uint8Array(readFileSync("worker/model/model.onnx"));
+const parsed = denseNetFromGraph(readOnnxGraph(bytes));
+if (!("net" in parsed)) throw new Error(`the bundled model is not a dense chain: ${parsed.unsupported}`);
+ort.env.wasm.numThreads = 1;
+ort.env.logLevel = "error";
+const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all" });
+const kernel = new DenseKernel(kernelModule(), parsed.net);
+const profile = {
+  genreAffinity: Array.from({ length: 19 }, (_, i) => (i % 5) / 20),
+  tagAffinity: Array(16).fill(0.1),
+  activity: 120,
+  yearMean: 1994,
+  popularityMean: 0.5,
+};
+const ctx = { region: "eu-west", localHour: 21.5, weekday: 5, year: 2026, device: "tv" as const };
+
+const rows: (string | number)[][] = [];
+const results: Record<string, unknown>[] = [];
+for (const n of [100, 500, 1000]) {
+  // Real feature rows (core/features.ts on plausible candidates): their zeros are what the kernel skips.
+  const m = extractFeatures(sampleColumns(n), profile, ctx);
+  const feeds = { features: new ort.Tensor("float32", m.data, [n, m.cols]) };
+  const ortOnce = async () => (await session.run(feeds)).score?.data as Float32Array;
+  const reference = await ortOnce();
+  const mine = kernel.score(m.data, n);
+  const identical = mine.every((v, i) => v === reference[i]);
+  const perCall = { kernel: [] as number[], ort: [] as number[] };
+  for (let b = 0; b < BATCHES; b++) {
+    let t = performance.now();
+    for (let i = 0; i < CALLS; i++) kernel.score(m.data, n);
+    perCall.kernel.push(((performance.now() - t) / CALLS) * 1000);
+    t = performance.now();
+    for (let i = 0; i < CALLS; i++) await ortOnce();
+    perCall.ort.push(((performance.now() - t) / CALLS) * 1000);
+  }
+  const k = median(perCall.kernel);
+  const o = median(perCall.ort);
+  rows.push([n, k.toFixed(1), o.toFixed(1), `${(o / k).toFixed(2)}x`, identical ? "bit-identical" : "DIFFER"]);
+  results.push({ candidates: n, kernelUs: k, ortWebUs: o, ortOverKernel: o / k, identical });
+  if (!identical) process.exitCode = 1;
+}
+process.stdout.write(
+  `Dense kernel vs onnxruntime-web ${ort.env.versions.web} (wasm SIMD, 1 thread), bundled model, µs per call, ` +
+    `median of ${BATCHES} batches of ${CALLS}:\n`,
+);
+process.stdout.write(
+  `${table(["candidates", "kernel µs", "ORT-web µs", "ORT / kernel", "scores"], rows)}\n${JSON.stringify(results)}\n`,
+);

@@ -1,0 +1,104 @@
+// Runs a DenseNet on the wasm SIMD kernel in dense.wat: one instance (and memory) per model, weights written once.
+import type { DenseNet } from "./dense-net.js";
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  dense(x: number, n: number, k: number, xs: number, wt: number, b: number, mp: number, y: number, relu: number): void;
+}
+
+interface PlacedLayer {
+  inSize: number;
+  /** Output count padded to a multiple of 4: the kernel's row stride for this layer's output. */
+  mp: number;
+  wt: number;
+  b: number;
+  relu: number;
+}
+
+const PAGE = 65_536;
+const SKIP_LIST_BYTES = 2048;
+/** The widest layer input the kernel reads (its skip list holds one entry per input). */
+export const MAX_LAYER_INPUTS = SKIP_LIST_BYTES / 8;
+const pad4 = (m: number) => (m + 3) & ~3;
+
+/**
+ * Scores with a dense network in wasm. Construction is synchronous: `module` is the compiled dense.wasm (workerd
+ * hands it over as a precompiled module; Node compiles the file), and instantiating a compiled module is allowed
+ * where compiling bytes is not.
+ */
+export class DenseKernel {
+  readonly inputSize: number;
+  private readonly exports: KernelExports;
+  private readonly layers: PlacedLayer[];
+  /** Where the weights end: inputs and activations live after it, sized per call. */
+  private readonly weightsEnd: number;
+  private readonly widest: number;
+  private f32: Float32Array = new Float32Array(0);
+
+  constructor(module: WebAssembly.Module, net: DenseNet) {
+    const wide = net.layers.find((l) => l.inSize > MAX_LAYER_INPUTS);
+    if (wide) throw new RangeError(`a layer reads ${wide.inSize} inputs; the kernel reads at most ${MAX_LAYER_INPUTS}`);
+    this.exports = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+    this.inputSize = net.inputSize;
+    // The kernel keeps its skip list in the first 2 KiB: one 8-byte entry per input, so at most 256 inputs a layer.
+    let at = SKIP_LIST_BYTES;
+    const place = (floats: number) => {
+      const start = at;
+      at += floats * 4;
+      return start;
+    };
+    this.layers = net.layers.map((l, i) => {
+      // The first layer reads the caller's rows as they are; later ones read padded activations (zeros past the end).
+      const inRows = i === 0 ? l.inSize : pad4(l.inSize);
+      const mp = pad4(l.outSize);
+      return { inSize: inRows, mp, wt: place(inRows * mp), b: place(mp), relu: l.relu ? 1 : 0 };
+    });
+    this.weightsEnd = at;
+    this.widest = Math.max(...this.layers.map((l) => l.mp));
+    this.f32 = this.grow(at);
+    net.layers.forEach((l, i) => {
+      const p = this.layers[i] as PlacedLayer;
+      // W^T, zero-padded: wt[k][m] = w[m][k].
+      for (let m = 0; m < l.outSize; m++) {
+        for (let k = 0; k < l.inSize; k++) this.f32[p.wt / 4 + k * p.mp + m] = l.w[m * l.inSize + k] as number;
+      }
+      this.f32.set(l.b, p.b / 4);
+    });
+  }
+
+  /**
+   * One score per row of `x` ([rows][inputSize], row-major). `x` is copied into the kernel's memory; the result
+   * is a fresh array the caller owns.
+   */
+  score(x: Float32Array, rows: number): Float32Array {
+    const k = this.inputSize;
+    if (x.length < rows * k) throw new RangeError(`${x.length} values for ${rows} rows of ${k}`);
+    const xAt = this.weightsEnd;
+    const bufA = xAt + rows * k * 4;
+    const bufB = bufA + rows * this.widest * 4;
+    const f32 = this.grow(bufB + rows * this.widest * 4);
+    f32.set(x.subarray(0, rows * k), xAt / 4);
+    let src = xAt;
+    let stride = k;
+    let dst = bufA;
+    for (const l of this.layers) {
+      this.exports.dense(src, rows, l.inSize, stride, l.wt, l.b, l.mp, dst, l.relu);
+      src = dst;
+      stride = l.mp;
+      dst = dst === bufA ? bufB : bufA;
+    }
+    const out = new Float32Array(rows);
+    const base = src / 4;
+    for (let i = 0; i < rows; i++) out[i] = f32[base + i * stride] as number;
+    return out;
+  }
+
+  /** The memory as floats, grown to hold `bytes` first (growing detaches earlier views). */
+  private grow(bytes: number): Float32Array {
+    const memory = this.exports.memory;
+    const have = memory.buffer.byteLength;
+    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (!this.f32 || this.f32.buffer !== memory.buffer) this.f32 = new Float32Array(memory.buffer);
+    return this.f32;
+  }
+}
