@@ -9,6 +9,8 @@ export interface Ranker {
   readonly version: string | null;
   /** What computes the scores, for rankers that run a model on one of several engines (health and logs). */
   readonly engine?: string;
+  /** Why the ranker is not on its fastest engine, or null when it is (health and logs). */
+  readonly engineNote?: string | null;
   /** One finite score per row; throws (or returns non-finite values, which callers reject) on failure. */
   score(features: FeatureMatrix): Promise<Float32Array>;
 }

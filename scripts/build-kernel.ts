@@ -1,6 +1,6 @@
 // `npm run build:kernel`: assembles core/kernel/dense.wat into dense.wasm, the file the worker and Node load.
 // The .wasm is committed so a fresh clone, `wrangler dev` and `wrangler deploy` need no build step;
-// core/kernel/dense-kernel.test.ts fails when it no longer matches the .wat.
+// model-export/src/kernel.test.ts fails when it no longer matches the .wat.
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { assembleKernel, KERNEL_WASM, KERNEL_WAT } from "../model-export/src/kernel.js";
 

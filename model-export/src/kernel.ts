@@ -5,7 +5,7 @@ import wabtInit from "wabt";
 export const KERNEL_WAT = new URL("../../core/kernel/dense.wat", import.meta.url);
 export const KERNEL_WASM = new URL("../../core/kernel/dense.wasm", import.meta.url);
 
-/** The binary for a kernel source; the features named are the only ones the kernel may use. */
+/** The binary for a kernel source, with wasm SIMD enabled; a bad source throws naming its line. */
 export async function assembleKernel(wat: string): Promise<Uint8Array> {
   const wabt = await wabtInit();
   const mod = wabt.parseWat("dense.wat", wat, { simd: true });

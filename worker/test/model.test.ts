@@ -1,9 +1,9 @@
 // The ONNX engine inside workerd: ORT loading, golden outputs of real PyTorch exports, and every refusal reason.
-// One file on purpose: each test file that imports ORT's wasm spends seconds loading it.
+// Kept together because each test file that imports ORT's wasm spends seconds loading it; engine.test.ts (which engine
+// scores a model) is apart because, placed here, this file's ORT-idle-at-import check failed (cause not traced).
 import * as ort from "onnxruntime-web/wasm";
 import { describe, expect, it } from "vitest";
-import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_SCHEMA_VERSION, type FeatureMatrix } from "../../core/features.js";
-import { type ModelManifest, sha256Hex } from "../../core/manifest.js";
+import { FEATURE_COUNT, FEATURE_NAMES, type FeatureMatrix } from "../../core/features.js";
 import { loadModel, ModelLoadError, OnnxRanker, preloadModel, ScoringError } from "../src/model/onnx-ranker.js";
 import { createOrtSession, ORT_WEB_VERSION, ortStatus, warmOrt } from "../src/model/ort.js";
 import crossnetGolden from "./fixtures/onnx/crossnet_context.golden.json";
@@ -12,42 +12,18 @@ import mlpGolden from "./fixtures/onnx/mlp_layernorm.golden.json";
 import mlpBytes from "./fixtures/onnx/mlp_layernorm.onnx";
 import nanBytes from "./fixtures/onnx/nan_score.onnx";
 import twoScoresBytes from "./fixtures/onnx/two_scores.onnx";
+import {
+  CONTEXT_FEATURES,
+  crossnetManifest,
+  ITEM_FEATURES,
+  MLP_FEATURES,
+  manifestFor,
+  mlpManifest,
+} from "./onnx-fixtures.js";
 
 // Captured before anything in this file starts ORT.
 const originalInstantiate = WebAssembly.instantiate;
 const stateAtImport = ortStatus().state;
-
-// The fixtures' columns carry no meaning; map them onto schema features, deliberately out of schema order.
-const MLP_FEATURES = [...FEATURE_NAMES.slice(0, 28)].reverse().filter((_, i) => i % 2 === 0);
-MLP_FEATURES.push("hour_cos", "device_web");
-const ITEM_FEATURES = FEATURE_NAMES.slice(4, 16);
-const CONTEXT_FEATURES = ["hour_sin", "hour_cos", "is_weekend", "device_phone"];
-
-async function manifestFor(
-  bytes: ArrayBuffer,
-  inputs: ModelManifest["inputs"],
-  overrides: Partial<ModelManifest> = {},
-): Promise<ModelManifest> {
-  return {
-    format: "frontrow-model/1",
-    version: "test-1",
-    sha256: await sha256Hex(bytes),
-    opset: 17,
-    sizeBytes: bytes.byteLength,
-    createdAt: "2026-01-01T00:00:00.000Z",
-    featureSchema: { version: FEATURE_SCHEMA_VERSION, dtype: "float32" },
-    inputs,
-    output: "score",
-    ...overrides,
-  };
-}
-
-const mlpManifest = () => manifestFor(mlpBytes, [{ name: "features", features: MLP_FEATURES, broadcast: false }]);
-const crossnetManifest = () =>
-  manifestFor(crossnetBytes, [
-    { name: "item_features", features: ITEM_FEATURES, broadcast: false },
-    { name: "context", features: CONTEXT_FEATURES, broadcast: true },
-  ]);
 
 /**
  * A full-width feature matrix whose `names` columns hold `rows` (row-major) and every other cell holds a value

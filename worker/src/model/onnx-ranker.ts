@@ -65,8 +65,12 @@ export class OnnxRanker implements Ranker {
   private readonly inputs: readonly PreparedInput[];
   private readonly output: string;
   private kernel: DenseKernel | null = null;
+  private note: string | null = "not tried";
+
   /** Why the dense kernel is not in use (null while it is). */
-  engineNote: string | null = "not tried";
+  get engineNote(): string | null {
+    return this.note;
+  }
 
   /** The engine scoring this model now. */
   get engine(): Engine {
@@ -128,7 +132,7 @@ export class OnnxRanker implements Ranker {
         if (err instanceof ScoringError) throw err;
         // A kernel fault is a bug, not a model problem: this model goes back to ORT for good (same scores).
         this.kernel = null;
-        this.engineNote = `kernel failed, back on onnxruntime-web: ${errorText(err)}`;
+        this.note = `kernel failed, back on onnxruntime-web: ${errorText(err)}`;
         console.error(
           JSON.stringify({ level: "error", event: "kernel-failed", version: this.version, error: errorText(err) }),
         );
@@ -156,7 +160,7 @@ export class OnnxRanker implements Ranker {
    * `engineNote` says why. Never throws: the kernel is an optimisation, ORT is the reference.
    */
   async useKernelIfExact(bytes: Uint8Array): Promise<void> {
-    this.engineNote = await this.tryKernel(bytes);
+    this.note = await this.tryKernel(bytes);
   }
 
   private async tryKernel(bytes: Uint8Array): Promise<string | null> {

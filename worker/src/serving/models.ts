@@ -276,7 +276,7 @@ export class ModelRegistry {
     if (entry) {
       scope.current = entry.ranker;
       scope.failure = null;
-      const { engine, engineNote } = entry.ranker as Ranker & { engineNote?: string | null };
+      const { engine, engineNote } = entry.ranker;
       console.log(
         JSON.stringify({
           level: "info",
