@@ -6,7 +6,7 @@ import { extractFeatures } from "../core/features.js";
 import { DenseKernel } from "../core/kernel/dense-kernel.js";
 import { denseNetFromGraph } from "../core/kernel/dense-net.js";
 import { readOnnxGraph } from "../core/kernel/onnx-reader.js";
-import { sampleColumns } from "../core/ranker.contract.js";
+import { sampleColumns, sampleContext, sampleProfile } from "../core/ranker.contract.js";
 import { kernelModule } from "../model-export/src/kernel.js";
 import { median, table } from "./stats.js";
 
@@ -20,20 +20,12 @@ ort.env.wasm.numThreads = 1;
 ort.env.logLevel = "error";
 const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all" });
 const kernel = new DenseKernel(kernelModule(), parsed.net);
-const profile = {
-  genreAffinity: Array.from({ length: 19 }, (_, i) => (i % 5) / 20),
-  tagAffinity: Array(16).fill(0.1),
-  activity: 120,
-  yearMean: 1994,
-  popularityMean: 0.5,
-};
-const ctx = { region: "eu-west", localHour: 21.5, weekday: 5, year: 2026, device: "tv" as const };
 
 const rows: (string | number)[][] = [];
 const results: Record<string, unknown>[] = [];
 for (const n of [100, 500, 1000]) {
   // Real feature rows (core/features.ts on plausible candidates): their zeros are what the kernel skips.
-  const m = extractFeatures(sampleColumns(n), profile, ctx);
+  const m = extractFeatures(sampleColumns(n), sampleProfile, sampleContext);
   const feeds = { features: new ort.Tensor("float32", m.data, [n, m.cols]) };
   const ortOnce = async () => (await session.run(feeds)).score?.data as Float32Array;
   const reference = await ortOnce();

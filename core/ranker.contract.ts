@@ -15,14 +15,15 @@ export function sampleColumns(n: number) {
   };
 }
 
-const profile = {
+/** A plausible user profile and moment for the sample candidates (the contract and the kernel bench use them). */
+export const sampleProfile = {
   genreAffinity: Array.from({ length: 19 }, (_, i) => (i % 5) / 20),
   tagAffinity: Array(16).fill(0.1),
   activity: 120,
   yearMean: 1994,
   popularityMean: 0.5,
 };
-const ctx = { region: "eu-west", localHour: 21.5, weekday: 5, year: 2026, device: "tv" as const };
+export const sampleContext = { region: "eu-west", localHour: 21.5, weekday: 5, year: 2026, device: "tv" as const };
 
 /** Registers the shared Ranker tests for one implementation. */
 export function rankerContract(name: string, make: () => Ranker | Promise<Ranker>): void {
@@ -35,7 +36,7 @@ export function rankerContract(name: string, make: () => Ranker | Promise<Ranker
 
     for (const n of [1, 17, 1000]) {
       it(`returns ${n} finite float32 scores for ${n} candidates`, async () => {
-        const scores = await (await make()).score(extractFeatures(sampleColumns(n), profile, ctx));
+        const scores = await (await make()).score(extractFeatures(sampleColumns(n), sampleProfile, sampleContext));
         expect(scores).toBeInstanceOf(Float32Array);
         expect(scores.length).toBe(n);
         expect(scores.every(Number.isFinite)).toBe(true);
@@ -44,13 +45,13 @@ export function rankerContract(name: string, make: () => Ranker | Promise<Ranker
 
     it("is deterministic", async () => {
       const r = await make();
-      const m = extractFeatures(sampleColumns(200), profile, ctx);
+      const m = extractFeatures(sampleColumns(200), sampleProfile, sampleContext);
       expect(Array.from(await r.score(m))).toEqual(Array.from(await r.score(m)));
     });
 
     it("reads only the matrix it is given (rows past `rows` are ignored)", async () => {
       const r = await make();
-      const full = extractFeatures(sampleColumns(50), profile, ctx);
+      const full = extractFeatures(sampleColumns(50), sampleProfile, sampleContext);
       const head = { data: full.data.subarray(0, 10 * FEATURE_COUNT), rows: 10, cols: FEATURE_COUNT };
       const a = await r.score(head);
       const b = await r.score({ ...full, rows: 10 });
