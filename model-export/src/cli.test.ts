@@ -97,7 +97,9 @@ describe("train and export", () => {
 
     // The trained artifact goes through validate, publish, activate, list and rollback.
     expect(await c.run("validate", join(dir, "x"))).toBe(0);
-    expect(c.out.at(-1)).toMatch(/^model syn-x: valid\n[\s\S]*\n {2}1,000 candidates: [\d.]+ ms onnxruntime-web/);
+    expect(c.out.at(-1)).toMatch(
+      /^model syn-x: valid\n[\s\S]*\n {2}1,000 candidates: [\d.]+ ms onnxruntime-web.*\n {2}edge engine: wasm-dense kernel \(scores equal onnxruntime-web's bit for bit\)$/,
+    );
     expect(await c.run("publish", join(dir, "x"))).toBe(0);
     expect(await c.run("publish", join(dir, "a"))).toBe(0);
     expect(await c.run("activate", "syn-x")).toBe(0);

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from "../../core/features.js";
 import { type ModelManifest, sha256Hex } from "../../core/manifest.js";
-import { validateArtifact } from "./validate.js";
+import { formatValidation, validateArtifact } from "./validate.js";
 
 const onnxFixture = (name: string) =>
   new Uint8Array(readFileSync(new URL(`../../worker/test/fixtures/onnx/${name}`, import.meta.url)));
@@ -49,6 +49,31 @@ describe("validateArtifact", () => {
     const r = await validateArtifact(crossnet, crossnetManifest, files);
     expect(r.ops).toContain(":Expand");
     expect(r.opset).toBe(13);
+  });
+
+  it("says which engine the worker will score with, and why not the dense kernel", async () => {
+    expect((await validateArtifact(mlp, mlpManifest, files)).edgeEngine).toEqual({
+      engine: "onnxruntime-web",
+      note: 'not a dense chain: node "/ln/LayerNormalization": op LayerNormalization',
+    });
+    expect((await validateArtifact(crossnet, crossnetManifest, files)).edgeEngine).toEqual({
+      engine: "onnxruntime-web",
+      note: "the manifest feeds 2 inputs; the kernel reads one",
+    });
+    const bundled = new Uint8Array(readFileSync(new URL("../../worker/model/model.onnx", import.meta.url)));
+    const bundledManifest = JSON.parse(
+      readFileSync(new URL("../../worker/model/manifest.json", import.meta.url), "utf8"),
+    );
+    const r = await validateArtifact(bundled, bundledManifest, files);
+    expect(r.edgeEngine).toEqual({ engine: "wasm-dense", note: null });
+    expect(formatValidation(r).split("\n").at(-1)).toBe(
+      "  edge engine: wasm-dense kernel (scores equal onnxruntime-web's bit for bit)",
+    );
+  });
+
+  it("reports no engine when validation stopped before the runtimes ran", async () => {
+    const r = await validateArtifact(mlp, { ...mlpManifest, sha256: "0".repeat(64) }, files);
+    expect(r.edgeEngine).toBeNull();
   });
 
   it("names a checksum and size that do not match the bytes", async () => {

@@ -13,8 +13,10 @@ import {
   type RankingContext,
   selectColumns,
 } from "../../core/features.js";
+import { firstDifference, kernelFor, probeRows } from "../../core/kernel/eligibility.js";
 import { type ModelManifest, ModelManifestSchema, manifestIncompatibility, sha256Hex } from "../../core/manifest.js";
 import { DEVICES, GENRES, TAGS } from "../../core/vocab.js";
+import { kernelModule } from "./kernel.js";
 import { Rng } from "./mlp.js";
 
 const { onnx } = onnxProto;
@@ -48,6 +50,12 @@ export interface ValidationReport {
   maxAbsDiff: number | null;
   /** Mean inference time at 1,000 candidates (ms), per runtime. */
   msAt1000: { node: number; web: number } | null;
+  /**
+   * What will score the model at the edge: the worker's dense wasm kernel when the graph is a plain Gemm/Relu
+   * chain whose scores equal onnxruntime-web's bit for bit (the worker checks the same at load), else
+   * onnxruntime-web, with the reason. Information, not a check: both engines serve. Null when not reached.
+   */
+  edgeEngine: { engine: "wasm-dense" | "onnxruntime-web"; note: string | null } | null;
 }
 
 export interface ValidateOptions {
@@ -293,6 +301,7 @@ export async function validateArtifact(
     cases: [],
     maxAbsDiff: null,
     msAt1000: null,
+    edgeEngine: null,
   };
   const problems = report.problems;
   const done = () => {
@@ -409,6 +418,7 @@ export async function validateArtifact(
     }
     report.maxAbsDiff = worst;
     if (problems.length > 0) return done();
+    report.edgeEngine = await edgeEngine(bytes, manifest, webSession);
 
     const big = edgeCases().find((c) => c.matrix.rows === 1000) as { matrix: FeatureMatrix };
     const feeds = feedsFor(manifest, big.matrix);
@@ -432,6 +442,35 @@ export async function validateArtifact(
   }
 }
 
+/**
+ * Which engine the worker will score with. The kernel must match onnxruntime-web exactly on the worker's own
+ * probe rows and, stricter than the worker can afford at load, on every edge case too.
+ */
+async function edgeEngine(
+  bytes: Uint8Array,
+  manifest: ModelManifest,
+  web: ortWeb.InferenceSession,
+): Promise<NonNullable<ValidationReport["edgeEngine"]>> {
+  const made = kernelFor(kernelModule(), bytes, manifest);
+  if ("reason" in made) return { engine: "onnxruntime-web", note: made.reason };
+  const input = manifest.inputs[0] as ModelManifest["inputs"][number];
+  const cols = input.features.length;
+  const probe = probeRows(cols);
+  const inputs = [
+    { label: "probe row", data: probe, rows: probe.length / cols },
+    ...edgeCases().map((c) => {
+      const fed = feedsFor(manifest, c.matrix)[input.name] as Feeds[string];
+      return { label: `${c.name} row`, data: fed.data, rows: c.matrix.rows };
+    }),
+  ];
+  for (const x of inputs) {
+    const reference = await run(ortWeb, web, { [input.name]: { data: x.data, dims: [x.rows, cols] } }, manifest.output);
+    const difference = firstDifference(made.kernel.score(x.data, x.rows), reference.data, x.label);
+    if (difference) return { engine: "onnxruntime-web", note: difference };
+  }
+  return { engine: "wasm-dense", note: null };
+}
+
 /** The report as lines for the CLI. */
 export function formatValidation(r: ValidationReport): string {
   const lines: string[] = [];
@@ -447,6 +486,12 @@ export function formatValidation(r: ValidationReport): string {
   if (r.msAt1000)
     lines.push(
       `  1,000 candidates: ${r.msAt1000.web.toFixed(3)} ms onnxruntime-web, ${r.msAt1000.node.toFixed(3)} ms onnxruntime-node`,
+    );
+  if (r.edgeEngine)
+    lines.push(
+      r.edgeEngine.engine === "wasm-dense"
+        ? "  edge engine: wasm-dense kernel (scores equal onnxruntime-web's bit for bit)"
+        : `  edge engine: onnxruntime-web (the dense kernel does not apply: ${r.edgeEngine.note})`,
     );
   return lines.join("\n");
 }

@@ -36,7 +36,7 @@ describe("engine choice: the dense kernel where it reproduces ORT exactly, ORT e
     expect(layernorm.engineNote).toMatch(/^not a dense chain: node ".*": op LayerNormalization$/);
     const crossnet = await loadModel(crossnetBytes, await crossnetManifest());
     expect(crossnet.engine).toBe("onnxruntime-web");
-    expect(crossnet.engineNote).toBe("the manifest feeds more than one per-candidate input");
+    expect(crossnet.engineNote).toBe("the manifest feeds 2 inputs; the kernel reads one");
   });
 
   it("keeps a model on ORT when the probe finds the kernel's scores differ (an infinite weight: 0 * Inf)", async () => {

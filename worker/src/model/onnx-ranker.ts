@@ -1,9 +1,8 @@
 // The ONNX ranker: feeds manifest-selected feature columns to an ORT session (or, for dense chains, the wasm
 // kernel that reproduces it bit for bit) and reads one score per candidate.
 import { FEATURE_COUNT, type FeatureMatrix, featureIndices, selectColumns } from "../../../core/features.js";
-import { DenseKernel } from "../../../core/kernel/dense-kernel.js";
-import { denseNetFromGraph } from "../../../core/kernel/dense-net.js";
-import { OnnxFormatError, readOnnxGraph } from "../../../core/kernel/onnx-reader.js";
+import type { DenseKernel } from "../../../core/kernel/dense-kernel.js";
+import { firstDifference, kernelFor, probeRows } from "../../../core/kernel/eligibility.js";
 import { type ModelManifest, manifestIncompatibility, sha256Hex } from "../../../core/manifest.js";
 import { firstNonFinite, type Ranker } from "../../../core/ranker.js";
 import { kernelModule } from "./kernel.js";
@@ -164,42 +163,21 @@ export class OnnxRanker implements Ranker {
   }
 
   private async tryKernel(bytes: Uint8Array): Promise<string | null> {
+    const made = kernelFor(kernelModule, bytes, this.manifest);
+    if ("reason" in made) return made.reason;
     const input = this.inputs[0] as PreparedInput;
-    if (this.inputs.length !== 1 || input.broadcast) return "the manifest feeds more than one per-candidate input";
-    let parsed: ReturnType<typeof denseNetFromGraph>;
-    try {
-      parsed = denseNetFromGraph(readOnnxGraph(bytes));
-    } catch (err) {
-      if (err instanceof OnnxFormatError) return `graph not read: ${err.message}`;
-      throw err;
-    }
-    if ("unsupported" in parsed) return `not a dense chain: ${parsed.unsupported}`;
-    const net = parsed.net;
-    if (net.input !== input.name || net.output !== this.output || net.inputSize !== input.columns.length) {
-      return "the dense chain's input or output is not the manifest's";
-    }
-    let kernel: DenseKernel;
-    try {
-      kernel = new DenseKernel(kernelModule, net);
-    } catch (err) {
-      return `kernel did not start: ${errorText(err)}`;
-    }
-    const probe = probeRows(input.columns.length);
-    const rows = probe.length / input.columns.length;
+    const cols = input.columns.length;
+    const probe = probeRows(cols);
+    const rows = probe.length / cols;
     let reference: Float32Array;
     try {
-      reference = await this.runScores({ [input.name]: { data: probe, dims: [rows, input.columns.length] } }, rows);
+      reference = await this.runScores({ [input.name]: { data: probe, dims: [rows, cols] } }, rows);
     } catch (err) {
       return `ORT probe failed: ${errorText(err)}`;
     }
-    const mine = kernel.score(probe, rows);
-    for (let i = 0; i < rows; i++) {
-      const a = mine[i] as number;
-      const b = reference[i] as number;
-      if (a !== b && !(Number.isNaN(a) && Number.isNaN(b)))
-        return `kernel differs from ORT on probe row ${i}: ${a} vs ${b}`;
-    }
-    this.kernel = kernel;
+    const difference = firstDifference(made.kernel.score(probe, rows), reference);
+    if (difference) return difference;
+    this.kernel = made.kernel;
     return null;
   }
 
@@ -331,25 +309,6 @@ export function isPreloaded(ranker: object): boolean {
 
 function sameGraphContract(a: ModelManifest, b: ModelManifest): boolean {
   return a.version === b.version && a.output === b.output && JSON.stringify(a.inputs) === JSON.stringify(b.inputs);
-}
-
-/**
- * Rows the kernel must reproduce exactly before it scores: zeros, then values at the scales features take
- * (unit-range flags and shares, standardised scores, raw counts and years) and beyond, from a fixed generator.
- */
-function probeRows(cols: number): Float32Array {
-  const scales = [0, 1, 4, 100, 3000];
-  const perScale = 16;
-  const out = new Float32Array(scales.length * perScale * cols);
-  let state = 0x2545f491;
-  let i = 0;
-  for (const scale of scales) {
-    for (let j = 0; j < perScale * cols; j++) {
-      state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-      out[i++] = (state / 2 ** 32 - 0.5) * 2 * scale;
-    }
-  }
-  return out;
 }
 
 function list(names: readonly string[]): string {
