@@ -21,7 +21,22 @@ const SIZES = [100, 500, 1000] as const;
 const ROUNDS = quick ? 300 : 1500;
 const WARMUP = quick ? 50 : 300;
 const FRESH = quick ? 3 : 7;
-const HEADERS = { "x-frontrow-region": "eu-west", "x-frontrow-now": "2026-11-01T20:30:00Z", "x-device-type": "tv" };
+/** Every value following `flag` on the command line (a flag may repeat). */
+const argValues = (flag: string) =>
+  process.argv.flatMap((a, i, all) => (a === flag && i + 1 < all.length ? [all[i + 1] as string] : []));
+/**
+ * `--also <path>` (repeatable): more routes measured in the same interleaved rounds, to take a measurement apart
+ * (e.g. `/v1/recommendations/b500?limit=1`: the same work with a 400-byte answer).
+ */
+const ALSO = argValues("--also");
+/** `--accept-encoding <value>`: sent with every request (default: the client's own, which asks for gzip). */
+const ACCEPT_ENCODING = argValues("--accept-encoding").at(-1);
+const HEADERS: Record<string, string> = {
+  "x-frontrow-region": "eu-west",
+  "x-frontrow-now": "2026-11-01T20:30:00Z",
+  "x-device-type": "tv",
+  ...(ACCEPT_ENCODING ? { "accept-encoding": ACCEPT_ENCODING } : {}),
+};
 const TARGETS = { ratioAt500: 1.3, firstRankedMs: 50, uploadGzipMiB: 4 };
 
 function log(line: string): void {
@@ -129,9 +144,11 @@ async function timed(
   return { ms, body };
 }
 
+const rowPath = (n: number) => `/v1/recommendations/b${n}?limit=20`;
 const routes = [
   { name: "no-op (/v1/ping)", path: "/v1/ping" },
-  ...SIZES.map((n) => ({ name: `recommendations, ${n} candidates`, path: `/v1/recommendations/b${n}?limit=20`, n })),
+  ...SIZES.map((n) => ({ name: `recommendations, ${n} candidates`, path: rowPath(n), n })),
+  ...ALSO.map((path) => ({ name: `also ${path}`, path })),
 ];
 
 async function latency(mf: Target, version: string, transport: Transport) {
@@ -264,13 +281,13 @@ try {
   const inference = skipInference ? null : JSON.parse(readFileSync("bench/results/inference.json", "utf8"));
 
   const noopOf = (t: Transport) => lat.find((l) => l.transport === t && l.path === "/v1/ping") as (typeof lat)[number];
-  const addedAt500 = (t: Transport) =>
-    (lat.find((l) => l.transport === t && l.path.includes("b500")) as (typeof lat)[number]).p50Ms - noopOf(t).p50Ms;
-  const ratioAt500 = (t: Transport) =>
-    (lat.find((l) => l.transport === t && l.path.includes("b500")) as (typeof lat)[number]).p50Ms / noopOf(t).p50Ms;
+  const at500 = (t: Transport) => lat.find((l) => l.transport === t && l.path === rowPath(500)) as (typeof lat)[number];
+  const addedAt500 = (t: Transport) => at500(t).p50Ms - noopOf(t).p50Ms;
+  const ratioAt500 = (t: Transport) => at500(t).p50Ms / noopOf(t).p50Ms;
   const result = {
     measuredAt: new Date().toISOString(),
     machine: { node: process.version, cpus: (await import("node:os")).cpus().length },
+    acceptEncoding: ACCEPT_ENCODING ?? "client default",
     latency: lat.map((l) => ({
       ...l,
       p50Ms: round(l.p50Ms),
