@@ -1,6 +1,6 @@
 // Profile frames mapped to bundle modules: markers, package grouping, lookups and frame kinds.
 import { describe, expect, it } from "vitest";
-import { frameGroup, moduleAt, moduleMarkers } from "./profile-modules.js";
+import { frameGroup, hotLines, moduleAt, moduleMarkers } from "./profile-modules.js";
 
 const bundle = [
   'import x from "./a.wasm";', // 0: prelude
@@ -50,5 +50,46 @@ describe("frameGroup", () => {
     expect(frameGroup(m, { functionName: "wasm-to-js", url: "", lineNumber: 0 })).toBe("(wasm)");
     expect(frameGroup(m, { functionName: "(garbage collector)", url: "", lineNumber: -1 })).toBe("(garbage collector)");
     expect(frameGroup(m, { functionName: "", url: "", lineNumber: -1 })).toBe("(native)");
+  });
+});
+
+describe("hotLines", () => {
+  const src = ["function a(req) {", "  const cf = req.cf;", "  return cf.colo;", "}", "function b() { return 1; }"];
+  const frame = (functionName: string, lineNumber: number, url = "file:///w/index.js") => ({
+    functionName,
+    url,
+    lineNumber,
+  });
+
+  it("sums each function's line ticks over its nodes and ranks functions, then lines, by ticks", () => {
+    const nodes = [
+      { callFrame: frame("a", 0), positionTicks: [{ line: 2, ticks: 7 }] },
+      // The same function reached through another call path: its ticks add up.
+      {
+        callFrame: frame("a", 0),
+        positionTicks: [
+          { line: 2, ticks: 3 },
+          { line: 3, ticks: 4 },
+        ],
+      },
+      { callFrame: frame("b", 4), positionTicks: [{ line: 5, ticks: 2 }] },
+      // Frames outside the bundle and frames without line ticks are not the worker's lines.
+      { callFrame: frame("get", 0, ""), positionTicks: [{ line: 1, ticks: 50 }] },
+      { callFrame: frame("c", 3) },
+    ];
+    expect(hotLines(nodes, src, 8, 3)).toEqual([
+      {
+        fn: "a index.js:1",
+        total: 14,
+        lines: [
+          { line: 2, ticks: 10, text: "const cf = req.cf;" },
+          { line: 3, ticks: 4, text: "return cf.colo;" },
+        ],
+      },
+      { fn: "b index.js:5", total: 2, lines: [{ line: 5, ticks: 2, text: "function b() { return 1; }" }] },
+    ]);
+    expect(hotLines(nodes, src, 1, 1)).toEqual([
+      { fn: "a index.js:1", total: 14, lines: [{ line: 2, ticks: 10, text: "const cf = req.cf;" }] },
+    ]);
   });
 });

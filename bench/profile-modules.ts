@@ -59,3 +59,42 @@ export function frameGroup(
   if (frame.functionName.startsWith("wasm-function[") || frame.functionName.startsWith("wasm-to-js")) return "(wasm)";
   return frame.functionName || "(native)";
 }
+
+/** A profile node as far as line attribution needs it: V8 records `positionTicks` per source line (1-based). */
+export interface TickedNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  positionTicks?: { line: number; ticks: number }[];
+}
+
+/**
+ * The hottest lines of the `top` functions of the bundle with the most line ticks, `perFunction` lines each, with
+ * their source text: where inside a function its self time goes (a property getter, a parse, a loop).
+ */
+export function hotLines(
+  nodes: readonly TickedNode[],
+  bundleLines: readonly string[],
+  top: number,
+  perFunction: number,
+  bundleFile = "index.js",
+): { fn: string; total: number; lines: { line: number; ticks: number; text: string }[] }[] {
+  const byFn = new Map<string, Map<number, number>>();
+  for (const n of nodes) {
+    const f = n.callFrame;
+    if (!(f.url.endsWith(`/${bundleFile}`) || f.url === bundleFile) || !n.positionTicks?.length) continue;
+    const key = `${f.functionName || "(anonymous)"} ${bundleFile}:${f.lineNumber + 1}`;
+    const lines = byFn.get(key) ?? new Map<number, number>();
+    for (const t of n.positionTicks) lines.set(t.line, (lines.get(t.line) ?? 0) + t.ticks);
+    byFn.set(key, lines);
+  }
+  return [...byFn]
+    .map(([fn, lines]) => ({
+      fn,
+      total: [...lines.values()].reduce((a, b) => a + b, 0),
+      lines: [...lines]
+        .sort((a, b) => b[1] - a[1] || a[0] - b[0])
+        .slice(0, perFunction)
+        .map(([line, ticks]) => ({ line, ticks, text: (bundleLines[line - 1] ?? "").trim() })),
+    }))
+    .sort((a, b) => b.total - a.total || a.fn.localeCompare(b.fn))
+    .slice(0, top);
+}

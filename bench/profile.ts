@@ -10,7 +10,7 @@ import { createGenerator } from "../origin/src/cf/index.js";
 import { OriginRows } from "../origin/src/rows.js";
 import { generateSynthetic } from "../origin/src/synthetic.js";
 import { bundleModules, bundleWorker, WORKER_COMPAT } from "./bundle.js";
-import { frameGroup, moduleMarkers } from "./profile-modules.js";
+import { frameGroup, hotLines, moduleMarkers } from "./profile-modules.js";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 4000);
 const INTERVAL_US = Number(process.env.INTERVAL_US ?? 25);
@@ -22,6 +22,7 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount: number;
   children?: number[];
+  positionTicks?: { line: number; ticks: number }[];
 }
 
 /** Minimal Chrome DevTools protocol client over the inspector's WebSocket. */
@@ -150,6 +151,13 @@ try {
   console.log("inclusive (worker code):");
   for (const [k, v] of [...inclusive].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 30)))
     console.log(`${pct(v)}  ${k}`);
+  // Where inside the costliest worker functions their own samples fell, line by line.
+  const bundleLines = readFileSync(join(outdir, "index.js"), "utf8").split("\n");
+  console.log("hottest lines (self samples by source line, worker code):");
+  for (const f of hotLines(profile.nodes, bundleLines, Number(process.env.TOP_FUNCTIONS ?? 8), 3)) {
+    console.log(`${pct(f.total)}  ${f.fn}`);
+    for (const l of f.lines) console.log(`      ${String(l.ticks).padStart(6)}  ${l.line}: ${l.text.slice(0, 100)}`);
+  }
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
