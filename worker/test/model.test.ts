@@ -1,6 +1,7 @@
 // The ONNX engine inside workerd: ORT loading, golden outputs of real PyTorch exports, and every refusal reason.
-// Kept together because each test file that imports ORT's wasm spends seconds loading it; engine.test.ts (which engine
-// scores a model) is apart because, placed here, this file's ORT-idle-at-import check failed (cause not traced).
+// Kept together because each test file that imports ORT's wasm spends seconds loading it. This file checks ORT is idle
+// at import, so it imports the model modules directly: the model barrel (src/model/index.ts) starts ORT at global
+// scope by design, and helpers.ts reaches it through services.ts. engine.test.ts needs both, so it is apart.
 import * as ort from "onnxruntime-web/wasm";
 import { describe, expect, it } from "vitest";
 import { FEATURE_COUNT, FEATURE_NAMES, type FeatureMatrix } from "../../core/features.js";
