@@ -41,23 +41,31 @@ export interface ListingKvStore extends KvStore {
 }
 
 /**
- * Local KV through wrangler's getPlatformProxy, on the same state `wrangler dev` and `wrangler kv --local` use.
- * Not `wrangler kv bulk put --local`: in wrangler 4.86 its local path decodes base64 values to a UTF-8 string
- * before storing, which corrupts every binary value (candidate lists, ONNX bytes). Its remote path is fine.
+ * Local KV on the same state `wrangler dev` and `wrangler kv --local` use: a Miniflare instance with only the KV
+ * binding, resolved from wrangler.toml by wrangler itself (the namespace id names the state on disk). Not
+ * getPlatformProxy: it also starts the config's Durable Object bindings without the worker that exports their
+ * class, and workerd prints a warning about it on every command. Not `wrangler kv bulk put --local`: in wrangler
+ * 4.86 its local path decodes base64 values to a UTF-8 string before storing, which corrupts every binary value
+ * (candidate lists, ONNX bytes). Its remote path is fine.
  */
 export async function openLocalStore(target: KvTarget): Promise<ListingKvStore> {
-  const { getPlatformProxy } = await import("wrangler");
-  const proxy = await getPlatformProxy<{ KV: KVNamespaceLike }>({
-    configPath: join(REPO_ROOT, "wrangler.toml"),
-    ...(target.env ? { environment: target.env } : {}),
-    // --persist-to adds a v3 directory under the path it is given; the proxy wants that directory itself.
-    persist: target.persistTo ? { path: join(resolve(target.persistTo), "v3") } : true,
-    remoteBindings: false,
-    envFiles: [],
+  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
+  const { Miniflare } = await import("miniflare");
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(join(REPO_ROOT, "wrangler.toml"), target.env);
+  const kvNamespaces = workerOptions.kvNamespaces as Record<string, string | { id: string }> | undefined;
+  const binding = kvNamespaces?.KV;
+  if (!binding) throw new Error(`wrangler.toml${target.env ? ` [env.${target.env}]` : ""} has no KV binding named KV`);
+  const state = target.persistTo ? resolve(target.persistTo) : join(REPO_ROOT, ".wrangler/state");
+  const mf = new Miniflare({
+    modules: true,
+    script: "export default {};",
+    kvNamespaces: { KV: typeof binding === "string" ? binding : binding.id },
+    // --persist-to <dir> keeps KV under <dir>/v3/kv, as wrangler dev does.
+    kvPersist: join(state, "v3", "kv"),
   });
-  const kv = proxy.env.KV;
+  const kv = (await mf.getKVNamespace("KV")) as unknown as KVNamespaceLike;
   return {
-    description: `local KV (${target.persistTo ? resolve(target.persistTo) : join(REPO_ROOT, ".wrangler/state")})`,
+    description: `local KV (${state})`,
     async get(key) {
       const v = await kv.get(key, "arrayBuffer");
       return v === null ? null : new Uint8Array(v);
@@ -84,7 +92,7 @@ export async function openLocalStore(target: KvTarget): Promise<ListingKvStore> 
       }
     },
     delete: (key) => kv.delete(key),
-    close: () => proxy.dispose(),
+    close: () => mf.dispose(),
   };
 }
 
