@@ -36,7 +36,11 @@ export function kernelFor(
   }
 }
 
-/** Rows at magnitudes 0, 1, 4, 100 and 3,000 (16 each), fixed by a seed: where summation order would show. */
+/**
+ * Rows the kernel must reproduce exactly before it scores: zeros, then values at the scales features take
+ * (unit-range flags and shares, standardised scores, raw counts and years) and beyond, 16 rows each, from a
+ * fixed generator. A different summation order or a fused multiply-add would show in the low bits here.
+ */
 export function probeRows(cols: number): Float32Array {
   const scales = [0, 1, 4, 100, 3000];
   const perScale = 16;
