@@ -10,6 +10,7 @@
 //         added to the initialised net's output (still a Gemm/Relu chain); `rBz` also zeroes the other units'
 //         output weights, so the untrained net ranks exactly in origin order.
 // ERA_DAYS=d: the popularity column counted over the d days up to each user's last visible view (see below).
+// ENSEMBLE=1: also the nets of all training seeds together (scores averaged).
 // VAL_FRACTION (default 0.15, as train): the share of users whose lists only pick the epoch.
 // OOF=G builds training lists out of fold: users fall in G groups and each group's quarter is held out of its
 // own EASE fit only, so that fit sees (G - 1) / G of the other users' quarters (EASE on ~94% of the visible
@@ -160,11 +161,13 @@ function originOrderStart(fitSeed: number, beta: number, keepOthers: boolean): M
   return m;
 }
 
+const trained = new Map<string, Mlp[]>();
 for (const fitSeed of fitSeeds) {
   for (const v of variants) {
     const initial =
       v === "base" ? undefined : originOrderStart(fitSeed, Number.parseFloat(v.slice(1)), !v.endsWith("z"));
     const r = fitRanker(train, val, { ...fitOpts, seed: fitSeed, ...(initial ? { initial } : {}) });
+    trained.set(v, [...(trained.get(v) ?? []), r.model]);
     const e = evaluate(stage, new CachedListScorer(r.model).score);
     const g = e.gain.window;
     console.log(
@@ -174,6 +177,25 @@ for (const fitSeed of fitSeeds) {
         `test origin ${e.window.origin.ndcg10.toFixed(4)}, re-ranker ${e.window.model.ndcg10.toFixed(4)},`,
         `gain ${((100 * g.ndcg10) / e.window.origin.ndcg10).toFixed(2)}% ± ${g.se.toFixed(4)} (${lap()})`,
       ].join(" "),
+    );
+  }
+}
+
+// ENSEMBLE=1: each variant's nets (one per training seed) scored together, their scores averaged per candidate.
+if (process.env.ENSEMBLE && fitSeeds.length > 1) {
+  for (const [v, models] of trained) {
+    const scorers = models.map((m) => new CachedListScorer(m).score);
+    const e = evaluate(stage, (list, ctx) => {
+      const sum = new Float64Array(list.ids.length);
+      for (const score of scorers) {
+        const s = score(list, ctx);
+        for (let i = 0; i < sum.length; i++) sum[i] = (sum[i] as number) + (s[i] as number);
+      }
+      return sum;
+    });
+    const g = e.gain.window;
+    console.log(
+      `${ds.name} seed ${seed} ensemble of fits ${fitSeeds.join("/")} ${v}${groups ? ` oof ${groups}` : ""}: re-ranker ${e.window.model.ndcg10.toFixed(4)}, gain ${((100 * g.ndcg10) / e.window.origin.ndcg10).toFixed(2)}% ± ${g.se.toFixed(4)} (${lap()})`,
     );
   }
 }
