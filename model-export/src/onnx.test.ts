@@ -1,9 +1,11 @@
 // ONNX export tests: onnxruntime-node scores equal the TypeScript forward pass; graph shape; manifest validity.
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from "../../core/features.js";
+import { gemmChain } from "../../core/kernel/test-graphs.js";
 import { ModelManifestSchema, manifestIncompatibility } from "../../core/manifest.js";
 import { EaseGenerator } from "../../origin/src/cf/ease.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
@@ -107,6 +109,23 @@ describe("graph", () => {
       expect(Array.from(layer.b)).toEqual(Array.from(folded.layers[l]?.b ?? []));
     });
     expect(mlpToOnnx(model)).toEqual(bytes);
+  });
+
+  it("refuses to read back what is not a ranker: another op, a ReLU on the output, none between layers", () => {
+    const layernorm = new Uint8Array(
+      readFileSync(new URL("../../worker/test/fixtures/onnx/mlp_layernorm.onnx", import.meta.url)),
+    );
+    expect(() => mlpFromOnnx(layernorm)).toThrow(/^node ".*": op LayerNormalization$/);
+    const reluOut = gemmChain([
+      { inSize: 4, outSize: 3, transB: 1, relu: true },
+      { inSize: 3, outSize: 1, transB: 1, relu: true },
+    ]);
+    expect(() => mlpFromOnnx(reluOut)).toThrow("layer 1: a ReLU after the output layer");
+    const linear = gemmChain([
+      { inSize: 4, outSize: 3, transB: 1, relu: false },
+      { inSize: 3, outSize: 1, transB: 1, relu: false },
+    ]);
+    expect(() => mlpFromOnnx(linear)).toThrow("layer 0: no ReLU after a hidden layer");
   });
 });
 

@@ -1,8 +1,10 @@
 // ONNX export of the MLP ranker (Gemm + Relu, opset 17) and the manifest the edge loads it with.
 import onnxProto from "onnx-proto";
 import { FEATURE_COUNT, FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from "../../core/features.js";
+import { denseNetFromGraph } from "../../core/kernel/dense-net.js";
+import { readOnnxGraph } from "../../core/kernel/onnx-reader.js";
 import { type ModelManifest, ModelManifestSchema, sha256Hex } from "../../core/manifest.js";
-import { type Dense, Mlp } from "./mlp.js";
+import { Mlp } from "./mlp.js";
 
 const { onnx } = onnxProto;
 
@@ -84,48 +86,24 @@ export function mlpToOnnx(model: Mlp): Uint8Array {
   return onnx.ModelProto.encode(message).finish();
 }
 
-function readFloats(t: onnxProto.onnx.ITensorProto): Float32Array {
-  if (t.dataType !== onnx.TensorProto.DataType.FLOAT) throw new Error(`initializer ${t.name}: not float32`);
-  if (t.rawData && t.rawData.length > 0) {
-    const raw = t.rawData;
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const out = new Float32Array(raw.byteLength / 4);
-    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
-    return out;
-  }
-  return Float32Array.from(t.floatData ?? []);
-}
-
 /**
- * Reads back a model written by mlpToOnnx (a Gemm/Relu chain with transB = 1); throws naming the first node
- * that does not fit that shape. Lets tests and tools inspect exported bytes without a runtime.
+ * Reads back a frontrow ranker: a Gemm/Relu chain (core/kernel's recogniser, the one the worker uses) with a ReLU
+ * after every layer but the last. Throws naming what does not fit. Lets `export` and tests work on exported
+ * bytes without a runtime.
  */
 export function mlpFromOnnx(bytes: Uint8Array): Mlp {
-  const graph = onnx.ModelProto.decode(bytes).graph;
-  if (!graph) throw new Error("ONNX model has no graph");
-  const inits = new Map((graph.initializer ?? []).map((t) => [t.name ?? "", t]));
-  const layers: Dense[] = [];
-  let current = graph.input?.[0]?.name;
-  for (const node of graph.node ?? []) {
-    const inputs = node.input ?? [];
-    if (inputs[0] !== current) throw new Error(`node ${node.name}: input ${inputs[0]} does not follow ${current}`);
-    if (node.opType === "Relu") {
-      current = node.output?.[0];
-      continue;
-    }
-    if (node.opType !== "Gemm") throw new Error(`node ${node.name}: unsupported op ${node.opType}`);
-    const transB = (node.attribute ?? []).find((a) => a.name === "transB");
-    if (!transB || Number(transB.i) !== 1) throw new Error(`node ${node.name}: expected transB = 1`);
-    const w = inits.get(inputs[1] ?? "");
-    const b = inits.get(inputs[2] ?? "");
-    if (!w || !b) throw new Error(`node ${node.name}: weights or bias is not an initializer`);
-    const [outSize, inSize] = (w.dims ?? []).map(Number) as [number, number];
-    layers.push({ inSize, outSize, w: readFloats(w), b: readFloats(b) });
-    current = node.output?.[0];
-  }
-  const output = graph.output?.[0]?.name;
-  if (current !== output) throw new Error(`graph output ${output} is not produced by the Gemm/Relu chain`);
-  return new Mlp(layers, "float32");
+  const parsed = denseNetFromGraph(readOnnxGraph(bytes));
+  if ("unsupported" in parsed) throw new Error(parsed.unsupported);
+  const layers = parsed.net.layers;
+  layers.forEach((l, i) => {
+    const last = i === layers.length - 1;
+    if (l.relu === last)
+      throw new Error(`layer ${i}: ${last ? "a ReLU after the output layer" : "no ReLU after a hidden layer"}`);
+  });
+  return new Mlp(
+    layers.map((l) => ({ inSize: l.inSize, outSize: l.outSize, w: l.w, b: l.b })),
+    "float32",
+  );
 }
 
 /** The manifest promises input "features" [batch, FEATURE_COUNT] and output "score": refuse bytes that differ. */
