@@ -3,9 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as ort from "onnxruntime-web/wasm";
 import { extractFeatures } from "../core/features.js";
-import { DenseKernel } from "../core/kernel/dense-kernel.js";
-import { denseNetFromGraph } from "../core/kernel/dense-net.js";
-import { readOnnxGraph } from "../core/kernel/onnx-reader.js";
+import { kernelFor } from "../core/kernel/eligibility.js";
 import { sampleColumns, sampleContext, sampleProfile } from "../core/ranker.contract.js";
 import { kernelModule } from "../model-export/src/kernel.js";
 import { median, table } from "./stats.js";
@@ -14,12 +12,12 @@ const quick = process.argv.includes("--quick");
 const BATCHES = quick ? 20 : 60;
 const CALLS = 50;
 const bytes = new Uint8Array(readFileSync("worker/model/model.onnx"));
-const parsed = denseNetFromGraph(readOnnxGraph(bytes));
-if (!("net" in parsed)) throw new Error(`the bundled model is not a dense chain: ${parsed.unsupported}`);
+const made = kernelFor(kernelModule(), bytes, JSON.parse(readFileSync("worker/model/manifest.json", "utf8")));
+if ("reason" in made) throw new Error(`the bundled model cannot run on the kernel: ${made.reason}`);
+const kernel = made.kernel;
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = "error";
 const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all" });
-const kernel = new DenseKernel(kernelModule(), parsed.net);
 
 const rows: (string | number)[][] = [];
 const results: Record<string, unknown>[] = [];

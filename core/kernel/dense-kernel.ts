@@ -98,7 +98,7 @@ export class DenseKernel {
     const memory = this.exports.memory;
     const have = memory.buffer.byteLength;
     if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
-    if (!this.f32 || this.f32.buffer !== memory.buffer) this.f32 = new Float32Array(memory.buffer);
+    if (this.f32.buffer !== memory.buffer) this.f32 = new Float32Array(memory.buffer);
     return this.f32;
   }
 }

@@ -372,7 +372,10 @@ export async function validateArtifact(
     if (!nodeSession || !webSession) return done();
 
     let worst = 0;
-    for (const c of edgeCases()) {
+    const cases = edgeCases();
+    // Each case's onnxruntime-web scores, kept for the engine check below instead of running ORT again.
+    const webScored: WebScored[] = [];
+    for (const c of cases) {
       const feeds = feedsFor(manifest, c.matrix);
       let a: Awaited<ReturnType<typeof run>>;
       let b: Awaited<ReturnType<typeof run>>;
@@ -409,6 +412,7 @@ export async function validateArtifact(
         worstRel = Math.max(worstRel, d / Math.max(1, Math.abs(a.data[i] as number)));
       }
       report.cases.push({ name: c.name, rows: n, maxAbsDiff: maxDiff });
+      webScored.push({ name: c.name, rows: n, feeds, scores: b.data });
       worst = Math.max(worst, maxDiff);
       if (worstRel > PARITY_TOLERANCE) {
         problems.push(
@@ -418,9 +422,9 @@ export async function validateArtifact(
     }
     report.maxAbsDiff = worst;
     if (problems.length > 0) return done();
-    report.edgeEngine = await edgeEngine(bytes, manifest, webSession);
+    report.edgeEngine = await edgeEngine(bytes, manifest, webSession, webScored);
 
-    const big = edgeCases().find((c) => c.matrix.rows === 1000) as { matrix: FeatureMatrix };
+    const big = cases.find((c) => c.matrix.rows === 1000) as { matrix: FeatureMatrix };
     const feeds = feedsFor(manifest, big.matrix);
     const runs = opts.timingRuns ?? 30;
     const time = async (runtime: typeof ortNode | typeof ortWeb, s: Session) => {
@@ -442,30 +446,43 @@ export async function validateArtifact(
   }
 }
 
+/** An edge case's feeds and the scores onnxruntime-web gave for them. */
+interface WebScored {
+  name: string;
+  rows: number;
+  feeds: Feeds;
+  scores: Float32Array;
+}
+
 /**
  * Which engine the worker will score with. The kernel must match onnxruntime-web exactly on the worker's own
- * probe rows and, stricter than the worker can afford at load, on every edge case too.
+ * probe rows and, stricter than the worker can afford at load, on every edge case too (`cases`: their ORT-web
+ * scores from the parity check).
  */
 async function edgeEngine(
   bytes: Uint8Array,
   manifest: ModelManifest,
   web: ortWeb.InferenceSession,
+  cases: readonly WebScored[],
 ): Promise<NonNullable<ValidationReport["edgeEngine"]>> {
   const made = kernelFor(kernelModule(), bytes, manifest);
   if ("reason" in made) return { engine: "onnxruntime-web", note: made.reason };
   const input = manifest.inputs[0] as ModelManifest["inputs"][number];
   const cols = input.features.length;
   const probe = probeRows(cols);
-  const inputs = [
-    { label: "probe row", data: probe, rows: probe.length / cols },
-    ...edgeCases().map((c) => {
-      const fed = feedsFor(manifest, c.matrix)[input.name] as Feeds[string];
-      return { label: `${c.name} row`, data: fed.data, rows: c.matrix.rows };
-    }),
+  const rows = probe.length / cols;
+  const reference = await run(ortWeb, web, { [input.name]: { data: probe, dims: [rows, cols] } }, manifest.output);
+  const checks = [
+    { label: "probe row", data: probe, rows, scores: reference.data },
+    ...cases.map((c) => ({
+      label: `${c.name} row`,
+      data: (c.feeds[input.name] as Feeds[string]).data,
+      rows: c.rows,
+      scores: c.scores,
+    })),
   ];
-  for (const x of inputs) {
-    const reference = await run(ortWeb, web, { [input.name]: { data: x.data, dims: [x.rows, cols] } }, manifest.output);
-    const difference = firstDifference(made.kernel.score(x.data, x.rows), reference.data, x.label);
+  for (const x of checks) {
+    const difference = firstDifference(made.kernel.score(x.data, x.rows), x.scores, x.label);
     if (difference) return { engine: "onnxruntime-web", note: difference };
   }
   return { engine: "wasm-dense", note: null };
