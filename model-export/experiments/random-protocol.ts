@@ -21,10 +21,10 @@ import type { Interaction } from "../../origin/src/dataset.js";
 import { loadMovieLens } from "../../origin/src/movielens.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
 import { evaluate } from "../src/evaluate.js";
-import { buildStage, type ExampleList, listFeatures, randomSplit } from "../src/examples.js";
-import { CachedListScorer, FIT_DEFAULTS, fitRanker } from "../src/fit.js";
-import { CONTEXT_FEATURES } from "../src/index.js";
-import { columnStats, type Dense, Mlp, Rng } from "../src/mlp.js";
+import { buildStage, type ExampleList, randomSplit } from "../src/examples.js";
+import { CachedListScorer, FIT_DEFAULTS, fitRanker, instanceStandardisation, makeInstances } from "../src/fit.js";
+import { CONTEXT_FEATURES, pickValidationUsers, randomCutSplit } from "../src/index.js";
+import { type Dense, Mlp } from "../src/mlp.js";
 import { heldOutStage, RANDOM_PROTOCOL_TRAINING } from "../src/protocols.js";
 
 const dataArg = process.env.DATA ?? "synthetic";
@@ -83,7 +83,7 @@ function withEraPopularity(lists: ExampleList[], seen: readonly Interaction[]): 
 
 /** Training lists of cut k, as trainModel builds them with labels "random" (or out of fold with OOF=G). */
 function cut(k: number): ExampleList[] {
-  const r = randomSplit(visible, (seed ^ 0x1abe1) + 7919 * k);
+  const r = randomCutSplit(visible, seed, k);
   if (!groups) return withEraPopularity(buildStage(visible, r.train, r.test, stageOpts).lists, r.train);
   const group = (u: number) => (Math.imul(u ^ (k * 0x9e37), 0x85ebca6b) >>> 0) % groups;
   const lists: ExampleList[] = [];
@@ -100,10 +100,10 @@ function cut(k: number): ExampleList[] {
 }
 
 const first = cut(0);
-const users = [...new Set(first.map((l) => l.userId))].sort((a, b) => a - b);
-new Rng(seed ^ 0x5eed).shuffle(users);
-const valUsers = new Set(
-  users.slice(0, Math.max(1, Math.round(users.length * Number(process.env.VAL_FRACTION ?? 0.15)))),
+const valUsers = pickValidationUsers(
+  first.map((l) => l.userId),
+  Number(process.env.VAL_FRACTION ?? 0.15),
+  seed,
 );
 const train: ExampleList[] = [];
 const val: ExampleList[] = [];
@@ -121,21 +121,6 @@ const fitOpts = {
 };
 const K = FEATURE_NAMES.length;
 const CF_Z = FEATURE_NAMES.indexOf("cf_z");
-
-/** Column standardisation over one full list per training list, as fitRanker computes it. */
-function standardisation(lists: ExampleList[]) {
-  const parts = lists
-    .filter((l) => l.events.length > 0 && l.labels.some((x) => x === 1))
-    .map((l) => listFeatures(l, (l.events[0] as ExampleList["events"][number]).context).data);
-  const rows = parts.reduce((s, p) => s + p.length / K, 0);
-  const all = new Float32Array(rows * K);
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return columnStats(all, rows, K);
-}
 
 /** The 38-32-16-1 init widened to 38-34-18-1: units 32-33 and 16-17 pass cf_z through, the output reads it times `beta`. */
 function originOrderStart(fitSeed: number, beta: number, keepOthers: boolean): Mlp {
@@ -156,7 +141,7 @@ function originOrderStart(fitSeed: number, beta: number, keepOthers: boolean): M
     { inSize: 34, outSize: 18, w: w2, b: new Float32Array(18) },
     { inSize: 18, outSize: 1, w: w3, b: new Float32Array(1) },
   ]);
-  const { mean, scale } = standardisation(train);
+  const { mean, scale } = instanceStandardisation(makeInstances(train, fitOpts.instances));
   m.setStandardisation(mean, scale);
   return m;
 }

@@ -226,6 +226,27 @@ export class CachedListScorer {
   };
 }
 
+/** Column mean and scale over one full list per training list, in its first instance's context (what fitRanker uses). */
+export function instanceStandardisation(instances: readonly Instance[]): ReturnType<typeof columnStats> {
+  const seen = new Set<ExampleList>();
+  const parts: Float32Array[] = [];
+  let rows = 0;
+  for (const inst of instances) {
+    if (seen.has(inst.list)) continue;
+    seen.add(inst.list);
+    const m = listFeatures(inst.list, inst.context);
+    parts.push(m.data);
+    rows += m.rows;
+  }
+  const all = new Float32Array(rows * FEATURE_COUNT);
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return columnStats(all, rows, FEATURE_COUNT);
+}
+
 /**
  * Trains a ranker on `train` lists, choosing the epoch by NDCG@10 on `val` lists. Deterministic for a seed:
  * initialisation, instance order and negative sampling all draw from one seeded generator.
@@ -245,24 +266,7 @@ export function fitRanker(
     : Mlp.init({ inputSize: FEATURE_COUNT, hidden: opts.hidden }, opts.seed);
 
   if (opts.standardise && !opts.initial) {
-    // Statistics over one full list per training list, in its first instance's context.
-    const seen = new Set<ExampleList>();
-    const parts: Float32Array[] = [];
-    let rows = 0;
-    for (const inst of instances) {
-      if (seen.has(inst.list)) continue;
-      seen.add(inst.list);
-      const m = listFeatures(inst.list, inst.context);
-      parts.push(m.data);
-      rows += m.rows;
-    }
-    const all = new Float32Array(rows * FEATURE_COUNT);
-    let at = 0;
-    for (const p of parts) {
-      all.set(p, at);
-      at += p.length;
-    }
-    const { mean, scale } = columnStats(all, rows, FEATURE_COUNT);
+    const { mean, scale } = instanceStandardisation(instances);
     model.setStandardisation(mean, scale);
   }
 

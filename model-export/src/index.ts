@@ -141,7 +141,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
   }
   const cut = (k: number) => {
     if (!random) return trainStage(dataset, splits, stageOpts, k);
-    const r = randomSplit(dataset, (seed ^ 0x1abe1) + 7919 * k);
+    const r = randomCutSplit(dataset, seed, k);
     return buildStage(dataset, r.train, r.test, stageOpts);
   };
   const trainCut = cut(0);
@@ -336,7 +336,13 @@ function pickFit(o: Partial<TrainOptions>): Partial<FitOptions> {
 }
 
 /** A seeded share of users whose lists are kept out of training. */
-function pickValidationUsers(users: number[], fraction: number, seed: number): Set<number> {
+/** The random labels of train cut k (`labels: "random"`): its own seeded per-user quarter of `dataset` held out. */
+export function randomCutSplit(dataset: Dataset, seed: number, k: number): ReturnType<typeof randomSplit> {
+  return randomSplit(dataset, (seed ^ 0x1abe1) + 7919 * k);
+}
+
+/** The users whose lists only pick the epoch: a seeded `fraction` of them, at least one. */
+export function pickValidationUsers(users: number[], fraction: number, seed: number): Set<number> {
   const sorted = [...new Set(users)].sort((a, b) => a - b);
   new Rng(seed ^ 0x5eed).shuffle(sorted);
   return new Set(sorted.slice(0, Math.max(1, Math.round(sorted.length * fraction))));
