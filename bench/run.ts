@@ -14,6 +14,7 @@ import { OriginRows } from "../origin/src/rows.js";
 import { generateSynthetic } from "../origin/src/synthetic.js";
 import { bundleModules, bundleWorker, WORKER_COMPAT } from "./bundle.js";
 import { runCodecBench } from "./codec.js";
+import { cmdline, descendantsOf, procAvailable, processCpuNs } from "./proc.js";
 import { median, quantile, table } from "./stats.js";
 
 const quick = process.argv.includes("--quick");
@@ -174,6 +175,42 @@ async function latency(mf: Target, version: string, transport: Transport) {
   });
 }
 
+const CPU_ROUNDS = quick ? 3 : 7;
+const CPU_BLOCK = quick ? 200 : 500;
+
+/**
+ * The workerd process's CPU time per request, each route in blocks of requests over HTTP, blocks rotating per
+ * round, median per route. Wall time includes the client and the loopback; this is only what workerd spends
+ * (its every thread: the user worker, Miniflare's entry worker, gzip of the answer, GC), to the nanosecond, and
+ * so much less at the mercy of a shared machine. Null without Linux's /proc.
+ */
+async function workerdCpu(mf: Miniflare) {
+  const pid = descendantsOf(process.pid).find((p) => (cmdline(p)[0] ?? "").endsWith("workerd"));
+  if (!procAvailable() || pid === undefined) return null;
+  const perRoute = new Map(routes.map((r) => [r.path, [] as number[]]));
+  for (let round = 0; round < CPU_ROUNDS; round++) {
+    for (let k = 0; k < routes.length; k++) {
+      const r = routes[(round + k) % routes.length] as (typeof routes)[number];
+      const before = processCpuNs(pid);
+      for (let i = 0; i < CPU_BLOCK; i++) await timed(mf, r.path, "http");
+      (perRoute.get(r.path) as number[]).push((processCpuNs(pid) - before) / CPU_BLOCK / 1000);
+    }
+  }
+  const noop = median(perRoute.get("/v1/ping") as number[]);
+  return routes.map((r) => {
+    const us = median(perRoute.get(r.path) as number[]);
+    return {
+      route: r.name,
+      path: r.path,
+      blocks: CPU_ROUNDS,
+      requestsPerBlock: CPU_BLOCK,
+      usPerRequest: Math.round(us),
+      vsNoop: round(us / noop),
+      addedUs: Math.round(us - noop),
+    };
+  });
+}
+
 /** Starts `wrangler dev` on the seeded state, as `npm run dev` does, and waits until it answers. */
 async function wranglerDev(persist: string): Promise<{ url: string; child: ChildProcess }> {
   const port = 18787 + Math.floor(Math.random() * 1000);
@@ -255,6 +292,8 @@ try {
   log(`bench: latency, ${ROUNDS} interleaved rounds after ${WARMUP} warm-up requests per route ...`);
   const lat: Awaited<ReturnType<typeof latency>> = [];
   for (const transport of MINIFLARE_TRANSPORTS) lat.push(...(await latency(mf, version, transport)));
+  log(`bench: workerd CPU time per request, ${CPU_ROUNDS} rounds of ${CPU_BLOCK}-request blocks per route (HTTP) ...`);
+  const cpu = await workerdCpu(mf);
   await mf.dispose();
   log("bench: the same requests through `wrangler dev` (the quick start's local stack) ...");
   const dev = await wranglerDev(persist);
@@ -294,6 +333,7 @@ try {
       p99Ms: round(l.p99Ms),
       p50VsNoop: round(l.p50Ms / noopOf(l.transport).p50Ms),
     })),
+    workerdCpu: cpu,
     firstRanked: {
       medianFirstMs: round(fresh.medianFirstMs),
       medianStartupMs: round(fresh.medianStartupMs),
@@ -346,6 +386,15 @@ try {
       result.latency.map((l) => [l.transport, l.route, l.n, l.p50Ms, l.p99Ms, `${l.p50VsNoop}x`]),
     ),
   );
+  if (cpu) {
+    console.log("\nworkerd CPU time per request (µs, all its threads; HTTP to Miniflare, median of blocks):");
+    console.log(
+      table(
+        ["route", "µs per request", "vs no-op", "added µs"],
+        cpu.map((c) => [c.route, c.usPerRequest, `${c.vsNoop}x`, c.addedUs]),
+      ),
+    );
+  } else console.log("\nworkerd CPU time per request: not measured (needs Linux's /proc)");
   console.log(
     `\nFirst ranked response in a fresh isolate, the bundled model active: median ${result.firstRanked.medianFirstMs} ms (isolate start-up before it: median ${result.firstRanked.medianStartupMs} ms)`,
   );

@@ -21,6 +21,7 @@ import { ConfigKv, loadConfigDir, publishConfig } from "../edge-config/publish.j
 import { openStore } from "../origin/src/kv-store.js";
 import { lineChart, list, page } from "./chart.js";
 import { freePort } from "./ports.js";
+import { childrenOf, cmdline, descendantsOf, parentOf } from "./proc.js";
 import { type RssParts, rssParts } from "./rss-parts.js";
 import { perUserPerMinute, SessionMix, type SoakRequest } from "./soak-mix.js";
 import {
@@ -99,32 +100,6 @@ const MIB = 1024 * 1024;
 const round = (v: number, d = 3) => (Number.isFinite(v) ? Math.round(v * 10 ** d) / 10 ** d : null);
 
 // --- processes and sockets, from /proc -------------------------------------------------------------------
-
-const cmdline = (pid: number) => {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
-  } catch {
-    return [];
-  }
-};
-const parentOf = (pid: number): number | null => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-  } catch {
-    return null;
-  }
-};
-const childrenOf = (pid: number): number[] =>
-  readdirSync("/proc")
-    .filter((d) => /^\d+$/.test(d))
-    .map(Number)
-    .filter((p) => parentOf(p) === pid);
-function descendantsOf(pid: number): number[] {
-  const out: number[] = [];
-  for (const c of childrenOf(pid)) out.push(c, ...descendantsOf(c));
-  return out;
-}
 
 /** TCP ports `pid` listens on (IPv4 and IPv6), from its socket inodes and /proc/net/tcp*. */
 function listeningPorts(pid: number): number[] {

@@ -49,6 +49,23 @@ describe("extractFeatures", () => {
     ]);
   });
 
+  it("gives cf_rank, to the bit, as log1p(position) / log1p(1000), in lists longer than any seen before", () => {
+    const n = 3000;
+    const long = {
+      size: n,
+      cfScore: Array.from({ length: n }, (_, i) => n - i),
+      popularity: new Array<number>(n).fill(0.5),
+      genres: new Array<number>(n).fill(0),
+      tags: new Array<number>(n).fill(0),
+      year: new Array<number>(n).fill(2000),
+    };
+    for (const size of [5, n, 1500]) {
+      const rows = extractFeatures({ ...long, size }, null, ctx);
+      const got = Array.from({ length: size }, (_, i) => rows.data[i * rows.cols + col("cf_rank")]);
+      expect(got).toEqual(Array.from({ length: size }, (_, i) => Math.fround(Math.log1p(i) / Math.log1p(1000))));
+    }
+  });
+
   it("standardises score and popularity within the list", () => {
     // Two candidates: each sits one (population) standard deviation from the list mean.
     expect([at(0, "cf_z"), at(1, "cf_z")]).toEqual([1, -1]);
