@@ -6,6 +6,9 @@ import { join } from "node:path";
 /** wrangler.toml's compatibility settings, for Miniflare runs of the bundle. */
 export const WORKER_COMPAT = { compatibilityDate: "2026-04-26", compatibilityFlags: ["nodejs_compat"] };
 
+/** wrangler.toml's Durable Object binding, for Miniflare runs of the bundle (the entry module exports the class). */
+export const OPS_STATS_BINDING = { OPS_STATS: { className: "OpsStats", useSQLite: true } };
+
 /** Upload size as wrangler reports it for a dry-run deploy. */
 export interface UploadSize {
   totalKiB: number;

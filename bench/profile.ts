@@ -9,7 +9,7 @@ import { keys } from "../core/keys.js";
 import { createGenerator } from "../origin/src/cf/index.js";
 import { OriginRows } from "../origin/src/rows.js";
 import { generateSynthetic } from "../origin/src/synthetic.js";
-import { bundleModules, bundleWorker, WORKER_COMPAT } from "./bundle.js";
+import { bundleModules, bundleWorker, OPS_STATS_BINDING, WORKER_COMPAT } from "./bundle.js";
 import { frameGroup, hotLines, moduleMarkers } from "./profile-modules.js";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 4000);
@@ -68,6 +68,8 @@ try {
     kvPersist: join(work, "kv"),
     inspectorPort: port,
     bindings: { ORIGIN_URL: "http://127.0.0.1:9", ALLOW_CONTEXT_OVERRIDE: "true" },
+    // As wrangler.toml binds it: requests pay the ops counters and their batched flushes, as deployed.
+    durableObjects: OPS_STATS_BINDING,
   });
   await mf.ready;
   const kv = await mf.getKVNamespace("KV");

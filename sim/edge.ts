@@ -1,7 +1,7 @@
 // The simulation's edge: the worker bundled as `wrangler deploy` would, in Miniflare, with KV seeded by the origin's publish path.
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { bundleModules, WORKER_COMPAT } from "../bench/bundle.js";
+import { bundleModules, OPS_STATS_BINDING, WORKER_COMPAT } from "../bench/bundle.js";
 import { ConfigKv, type ConfigKv as ConfigKvType, loadConfigDir, publishConfig } from "../edge-config/publish.js";
 import type { CandidateGenerator } from "../origin/src/cf/types.js";
 import type { Dataset } from "../origin/src/dataset.js";
@@ -89,7 +89,7 @@ export async function startEdge(
     modules: bundleModules(outdir),
     ...WORKER_COMPAT,
     bindings: { ORIGIN_URL: originUrl, ALLOW_CONTEXT_OVERRIDE: "true" },
-    durableObjects: { OPS_STATS: "OpsStats" },
+    durableObjects: OPS_STATS_BINDING,
   };
   const mf = new Miniflare({
     host: "127.0.0.1",

@@ -18,8 +18,13 @@ export class OpsRecorder {
     this.lastFlush = clock();
   }
 
-  /** Records one request; may start a flush through `waitUntil`. Never throws into the request. */
+  /**
+   * Records one request; may start a flush through `waitUntil`. Never throws into the request. Without an
+   * OPS_STATS binding nothing would ever read the counts: nothing is kept and no flush is scheduled (a flush that
+   * could only return at once would otherwise be scheduled on every request past the `flushEvery`th).
+   */
   record(env: Env, sample: RequestSample, waitUntil: (p: Promise<unknown>) => void): void {
+    if (!env.OPS_STATS) return;
     addSample(this.pending, sample);
     this.count++;
     if (this.count >= this.flushEvery || this.clock() - this.lastFlush >= this.flushMs) waitUntil(this.flush(env));
@@ -27,6 +32,7 @@ export class OpsRecorder {
 
   /** Records an origin request sent in the background (a revalidation or a fill); may start a flush. */
   recordOriginFetch(env: Env, region: string, ok: boolean, waitUntil: (p: Promise<unknown>) => void): void {
+    if (!env.OPS_STATS) return;
     addOriginFetch(this.pending, region, ok);
     this.count++;
     if (this.count >= this.flushEvery || this.clock() - this.lastFlush >= this.flushMs) waitUntil(this.flush(env));
