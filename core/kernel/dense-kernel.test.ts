@@ -70,6 +70,13 @@ describe("DenseKernel: bit-identical to onnxruntime-web", () => {
       ],
     ],
     [
+      "256 inputs, the widest the kernel takes",
+      [
+        { inSize: 256, outSize: 20, transB: 1, relu: true },
+        { inSize: 20, outSize: 1, transB: 1, relu: false },
+      ],
+    ],
+    [
       "a wide first layer (48 outputs: three blocks of 16) and a ReLU on the score",
       [
         { inSize: 38, outSize: 48, transB: 1, relu: true },
@@ -118,7 +125,7 @@ describe("DenseKernel: edges", () => {
     expect(() => kernel.score(new Float32Array(37), 1)).toThrow("37 values for 1 rows of 38");
   });
 
-  it(`refuses a layer wider than its ${MAX_LAYER_INPUTS}-input skip list`, () => {
+  it(`refuses a layer of more than ${MAX_LAYER_INPUTS} inputs`, () => {
     const wide = netOf(gemmChain([{ inSize: MAX_LAYER_INPUTS + 1, outSize: 1, transB: 1, relu: false }]));
     expect(() => new DenseKernel(kernelModule, wide)).toThrow(
       `a layer reads ${MAX_LAYER_INPUTS + 1} inputs; the kernel reads at most ${MAX_LAYER_INPUTS}`,

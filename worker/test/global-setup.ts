@@ -94,8 +94,8 @@ export default async function setup(project: TestProject) {
     documentJson: new TextDecoder().decode((await configStore.get(configKeys.version(published.version))) ?? undefined),
   });
 
-  // The trained model with one infinite weight: 0 * Infinity is NaN in ORT, while the dense kernel skips zero
-  // inputs. The only model on which the two differ, so the load-time probe must keep it on ORT.
+  // The trained model with one infinite weight: 0 * Infinity is NaN in ORT, and in the dense kernel too (it
+  // multiplies every input, zeros included), so the load-time probe finds the two equal on it.
   const proto = onnxProto.onnx.ModelProto.decode(trained.onnx);
   const weight = proto.graph?.initializer?.find((t) => t.name === "layer0.weight");
   if (!weight?.rawData) throw new Error("the trained model has no layer0.weight raw data");
