@@ -15,7 +15,7 @@ import { generateSynthetic } from "../origin/src/synthetic.js";
 import { bundleModules, bundleWorker, OPS_STATS_BINDING, WORKER_COMPAT } from "./bundle.js";
 import { runCodecBench } from "./codec.js";
 import { cmdline, descendantsOf, procAvailable, processCpuNs } from "./proc.js";
-import { median, quantile, table } from "./stats.js";
+import { median, quantile, sliceRatios, table } from "./stats.js";
 
 const quick = process.argv.includes("--quick");
 const SIZES = [100, 500, 1000] as const;
@@ -173,9 +173,21 @@ async function latency(mf: Target, version: string, transport: Transport) {
   }
   return routes.map((r) => {
     const s = samples.get(r.path) as number[];
-    return { transport, route: r.name, path: r.path, n: s.length, p50Ms: median(s), p99Ms: quantile(s, 0.99) };
+    return {
+      transport,
+      route: r.name,
+      path: r.path,
+      n: s.length,
+      p50Ms: median(s),
+      p99Ms: quantile(s, 0.99),
+      // Sample i of every route was taken in round i: slices of the run line up across routes.
+      samples: s,
+    };
   });
 }
+
+/** Fifths of a run: how far the ratio at 500 moves within it. */
+const SLICES = 5;
 
 const CPU_ROUNDS = quick ? 3 : 7;
 const CPU_BLOCK = quick ? 200 : 500;
@@ -325,11 +337,12 @@ try {
   const at500 = (t: Transport) => lat.find((l) => l.transport === t && l.path === rowPath(500)) as (typeof lat)[number];
   const addedAt500 = (t: Transport) => at500(t).p50Ms - noopOf(t).p50Ms;
   const ratioAt500 = (t: Transport) => at500(t).p50Ms / noopOf(t).p50Ms;
+  const slicesAt500 = (t: Transport) => sliceRatios(at500(t).samples, noopOf(t).samples, SLICES).map(round);
   const result = {
     measuredAt: new Date().toISOString(),
     machine: { node: process.version, cpus: (await import("node:os")).cpus().length },
     acceptEncoding: ACCEPT_ENCODING ?? "client default",
-    latency: lat.map((l) => ({
+    latency: lat.map(({ samples: _, ...l }) => ({
       ...l,
       p50Ms: round(l.p50Ms),
       p99Ms: round(l.p99Ms),
@@ -363,6 +376,12 @@ try {
         ok: ratioAt500("http") <= TARGETS.ratioAt500,
         dispatchFetch: round(ratioAt500("dispatchFetch")),
         wranglerDev: round(ratioAt500("wrangler-dev")),
+        // The same ratio in each fifth of the run's rounds, per transport: its spread within one run.
+        byFifth: {
+          http: slicesAt500("http"),
+          dispatchFetch: slicesAt500("dispatchFetch"),
+          wranglerDev: slicesAt500("wrangler-dev"),
+        },
       },
       firstRankedMs: {
         target: TARGETS.firstRankedMs,
@@ -421,6 +440,7 @@ try {
           `${result.targets.ratioAt500.dispatchFetch} / ${result.targets.ratioAt500.wranglerDev}`,
           "",
         ],
+        ["  same, HTTP, in each fifth of the run", "", result.targets.ratioAt500.byFifth.http.join(" "), ""],
         [
           "  added ms at 500 (HTTP / dispatchFetch / wrangler dev)",
           "",

@@ -10,6 +10,20 @@ export function quantile(samples: readonly number[], q: number): number {
 
 export const median = (samples: readonly number[]) => quantile(samples, 0.5);
 
+/**
+ * The ratio of medians, median(num) / median(den), in each of `parts` consecutive equal slices of two sample
+ * series taken side by side (sample i of each in the same round): how much the ratio moves within one run.
+ */
+export function sliceRatios(num: readonly number[], den: readonly number[], parts: number): number[] {
+  if (num.length !== den.length) throw new RangeError(`${num.length} against ${den.length} samples`);
+  const size = Math.floor(num.length / parts);
+  if (size < 1) throw new RangeError(`${num.length} samples do not make ${parts} slices`);
+  return Array.from({ length: parts }, (_, p) => {
+    const at = p * size;
+    return median(num.slice(at, at + size)) / median(den.slice(at, at + size));
+  });
+}
+
 /** Formats a table of rows for the terminal. */
 export function table(head: string[], rows: (string | number)[][]): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
