@@ -195,8 +195,8 @@ const CPU_BLOCK = quick ? 200 : 500;
 /**
  * The workerd process's CPU time per request, each route in blocks of requests over HTTP, blocks rotating per
  * round, median per route. Wall time includes the client and the loopback; this is only what workerd spends
- * (its every thread: the user worker, Miniflare's entry worker, gzip of the answer, GC), to the nanosecond, and
- * so much less at the mercy of a shared machine. Null without Linux's /proc.
+ * (its every thread: the user worker, Miniflare's entry worker, gzip of the answer, GC), to the nanosecond. It
+ * leaves out the client's own time but still moves with a shared machine's load. Null without Linux's /proc.
  */
 async function workerdCpu(mf: Miniflare) {
   const pid = descendantsOf(process.pid).find((p) => (cmdline(p)[0] ?? "").endsWith("workerd"));

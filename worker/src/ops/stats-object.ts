@@ -27,7 +27,13 @@ export class OpsStats extends DurableObject<Env> {
     mergeStats(totals, delta);
     if (!this.writeScheduled) {
       this.writeScheduled = true;
-      await this.ctx.storage.setAlarm(Date.now() + OPS_PERSIST_MS);
+      try {
+        await this.ctx.storage.setAlarm(Date.now() + OPS_PERSIST_MS);
+      } catch (e) {
+        // No alarm set: the next delta must try again, or these counts would never be written.
+        this.writeScheduled = false;
+        throw e;
+      }
     }
   }
 
