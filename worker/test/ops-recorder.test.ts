@@ -1,7 +1,7 @@
 // The per-isolate ops recorder against the real OpsStats Durable Object: batched flushes, and no work without it.
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { OPS_STATS_INSTANCE, OpsRecorder } from "../src/ops/recorder.js";
+import { OpsRecorder, opsStatsFor } from "../src/ops/recorder.js";
 import type { RequestSample } from "../src/ops/stats.js";
 
 const sample = (region: string): RequestSample => ({
@@ -22,8 +22,7 @@ function collector() {
   return { started, waitUntil: (p: Promise<unknown>) => void started.push(p) };
 }
 
-const totalsOf = async (region: string) =>
-  (await env.OPS_STATS.get(env.OPS_STATS.idFromName(OPS_STATS_INSTANCE)).snapshot())[region];
+const totalsOf = async (region: string) => (await opsStatsFor(env.OPS_STATS, region).snapshot())[region];
 
 describe("OpsRecorder", () => {
   it("sends one delta per flushEvery requests to the Durable Object", async () => {
@@ -38,6 +37,21 @@ describe("OpsRecorder", () => {
     now += 1;
     await rec.flush(env);
     expect((await totalsOf("rec-batched"))?.requests).toBe(7);
+  });
+
+  it("sends each region's counts to that region's own object", async () => {
+    const rec = new OpsRecorder(1_000, 60_000);
+    const { waitUntil } = collector();
+    for (let i = 0; i < 3; i++) rec.record(env, sample("rec-north"), waitUntil);
+    rec.record(env, sample("rec-south"), waitUntil);
+    rec.recordOriginFetch(env, "rec-south", false, waitUntil);
+    await rec.flush(env);
+    const north = await opsStatsFor(env.OPS_STATS, "rec-north").snapshot();
+    const south = await opsStatsFor(env.OPS_STATS, "rec-south").snapshot();
+    expect(Object.keys(north)).toEqual(["rec-north"]);
+    expect(Object.keys(south)).toEqual(["rec-south"]);
+    expect([north["rec-north"]?.requests, south["rec-south"]?.requests]).toEqual([3, 1]);
+    expect([south["rec-south"]?.originFetches, south["rec-south"]?.originErrors]).toEqual([1, 1]);
   });
 
   it("keeps nothing and schedules nothing without an OPS_STATS binding", async () => {

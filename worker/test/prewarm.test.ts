@@ -8,7 +8,7 @@ import { configContentVersion, configKeys } from "../../edge-config/keys.js";
 import type { EdgeConfig } from "../../edge-config/schema.js";
 import { ConfigStore, DEFAULT_CONFIG } from "../src/config.js";
 import { handleScheduled, PREWARM_HOT_USERS, PREWARM_KV_BUDGET, prewarm } from "../src/ops/prewarm.js";
-import { OPS_STATS_INSTANCE } from "../src/ops/recorder.js";
+import { opsStatsFor } from "../src/ops/recorder.js";
 import { DOWN, harness, ORIGIN } from "./helpers.js";
 import { TEST_SIGNING_KEY } from "./secrets.js";
 
@@ -119,8 +119,7 @@ describe("scheduled pre-warming", () => {
       }
     }
     await h.svc.ops.flush(env);
-    const stats = env.OPS_STATS.get(env.OPS_STATS.idFromName(OPS_STATS_INSTANCE));
-    const hot = await stats.hotUsers("eu-west", PREWARM_HOT_USERS);
+    const hot = await opsStatsFor(env.OPS_STATS, "eu-west").hotUsers("eu-west", PREWARM_HOT_USERS);
     expect(hot.filter((u) => ["150", "151", "152", "153"].includes(u))).toEqual(["150", "151", "152"]);
     const ctx = createExecutionContext();
     handleScheduled(

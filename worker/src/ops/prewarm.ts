@@ -4,7 +4,7 @@ import { keys } from "../../../core/keys.js";
 import { type EdgeConfig, nextPeakStart, resolvePolicy } from "../../../edge-config/schema.js";
 import type { ConfigStore } from "../config.js";
 import { fetchOriginList, originListUrl } from "../serving/origin.js";
-import { OPS_STATS_INSTANCE } from "./recorder.js";
+import { opsStatsFor } from "./recorder.js";
 
 /** How far ahead of a peak opening a cron run warms (equal to the cron interval, so each peak is warmed once). */
 export const PREWARM_LEAD_MS = 15 * 60_000;
@@ -118,9 +118,7 @@ export function handleScheduled(
   ctx: ExecutionContext,
 ): void {
   const stats = env.OPS_STATS;
-  const hotUsers = stats
-    ? (region: string, n: number) => stats.get(stats.idFromName(OPS_STATS_INSTANCE)).hotUsers(region, n)
-    : undefined;
+  const hotUsers = stats ? (region: string, n: number) => opsStatsFor(stats, region).hotUsers(region, n) : undefined;
   ctx.waitUntil(
     prewarm(
       {

@@ -1,8 +1,16 @@
-// Per-isolate ops recorder: aggregates request samples and sends them to the OpsStats Durable Object in batches.
-import { addOriginFetch, addSample, mergeStats, type RequestSample, type StatsByRegion } from "./stats.js";
+// Per-isolate ops recorder: aggregates request samples and sends them to each region's OpsStats Durable Object in batches.
 
-/** Name of the one OpsStats instance every isolate reports to. */
-export const OPS_STATS_INSTANCE = "global";
+import { addOriginFetch, addSample, mergeStats, type RequestSample, type StatsByRegion } from "./stats.js";
+import type { OpsStats } from "./stats-object.js";
+
+/**
+ * The OpsStats instance that aggregates one region's counters. One object per region, not one for the world: each
+ * takes only its region's isolates' flushes, and Cloudflare creates it near the first isolate that reports to it,
+ * so flushes stay in the region.
+ */
+export function opsStatsFor(ns: DurableObjectNamespace<OpsStats>, region: string): DurableObjectStub<OpsStats> {
+  return ns.get(ns.idFromName(`region:${region}`));
+}
 
 /** Aggregates samples in isolate memory; flushes every `flushEvery` samples or `flushMs`, off the request path. */
 export class OpsRecorder {
@@ -38,20 +46,30 @@ export class OpsRecorder {
     if (this.count >= this.flushEvery || this.clock() - this.lastFlush >= this.flushMs) waitUntil(this.flush(env));
   }
 
-  /** Sends what is pending; a failed send keeps it for the next flush. */
+  /** Sends what is pending, one delta per region to that region's object; a region whose send fails keeps its delta for the next flush. */
   async flush(env: Env): Promise<void> {
     if (this.count === 0 || !env.OPS_STATS) return;
-    const delta = this.pending;
+    const ns = env.OPS_STATS;
+    const delta = Object.entries(this.pending);
     this.pending = {};
     this.count = 0;
     this.lastFlush = this.clock();
-    try {
-      await env.OPS_STATS.get(env.OPS_STATS.idFromName(OPS_STATS_INSTANCE)).record(delta);
-    } catch (e) {
-      mergeStats(delta, this.pending);
-      this.pending = delta;
-      this.count = 1;
-      console.warn(JSON.stringify({ level: "warn", event: "ops-flush-failed", error: String(e) }));
-    }
+    const sent = await Promise.allSettled(
+      delta.map(([region, stats]) => opsStatsFor(ns, region).record({ [region]: stats })),
+    );
+    const kept: StatsByRegion = {};
+    const errors: string[] = [];
+    sent.forEach((r, i) => {
+      if (r.status === "fulfilled") return;
+      const [region, stats] = delta[i] as [string, StatsByRegion[string]];
+      kept[region] = stats;
+      errors.push(`${region}: ${String(r.reason)}`);
+    });
+    if (errors.length === 0) return;
+    // Samples recorded while the sends were under way join the kept deltas.
+    mergeStats(kept, this.pending);
+    this.pending = kept;
+    this.count = Math.max(this.count, 1);
+    console.warn(JSON.stringify({ level: "warn", event: "ops-flush-failed", errors }));
   }
 }

@@ -1,4 +1,4 @@
-// OpsStats Durable Object: one global aggregate of the per-region ops counters that isolates send as deltas.
+// OpsStats Durable Object: one region's aggregate of the ops counters that isolates send as deltas (see opsStatsFor).
 import { DurableObject } from "cloudflare:workers";
 import { hottestUsers, mergeStats, type StatsByRegion } from "./stats.js";
 
@@ -7,9 +7,9 @@ export const OPS_PERSIST_MS = 1_000;
 
 /**
  * Holds the totals in memory and writes them to its storage behind the deltas (so they survive eviction).
- * Isolates pre-aggregate and send a delta every few seconds, so this one instance sees a few calls per second per
- * isolate, not one per request; writing the whole totals on each of those calls would make its storage the cost
- * and the limit. One alarm writes whatever arrived in the last second instead. What a restart can lose is the
+ * The region's isolates pre-aggregate and send a delta every few seconds, so an instance sees a few calls per
+ * second per isolate, not one per request; writing the whole totals on each of those calls would make its
+ * storage the cost and the limit. One alarm writes whatever arrived in the last second instead. What a restart can lose is the
  * counts of that second, never a written total; reads (the ops page, pre-warming) see the unwritten ones too.
  */
 export class OpsStats extends DurableObject<Env> {

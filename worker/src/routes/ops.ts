@@ -4,8 +4,8 @@ import { bearerToken, sameSecret } from "../auth.js";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../errors.js";
 import { renderOpsPage } from "../ops/page.js";
-import { OPS_STATS_INSTANCE } from "../ops/recorder.js";
-import { type RegionSummary, summarise } from "../ops/stats.js";
+import { opsStatsFor } from "../ops/recorder.js";
+import { type RegionSummary, type StatsByRegion, summarise } from "../ops/stats.js";
 import type { Services } from "../services.js";
 
 export function opsRoutes(svc: Services) {
@@ -19,13 +19,18 @@ export function opsRoutes(svc: Services) {
     if (!given || !(await sameSecret(given, secret))) throw new ApiError("unauthorized", "missing or wrong ops token");
     await next();
   });
+  /** Every configured region's totals, each from its own OpsStats object, read side by side. */
   const load = async (env: Env): Promise<RegionSummary[]> => {
-    if (!env.OPS_STATS) throw new ApiError("internal", "no OPS_STATS Durable Object binding");
+    const ns = env.OPS_STATS;
+    if (!ns) throw new ApiError("internal", "no OPS_STATS Durable Object binding");
+    const cfg = await svc.config.get(env.KV, env.ARTIFACT_SIGNING_KEY);
     await svc.ops.flush(env);
-    return summarise(await env.OPS_STATS.get(env.OPS_STATS.idFromName(OPS_STATS_INSTANCE)).snapshot());
+    const parts = await Promise.all(Object.keys(cfg.regions).map((r) => opsStatsFor(ns, r).snapshot()));
+    const all: StatsByRegion = {};
+    for (const part of parts) Object.assign(all, part);
+    return summarise(all);
   };
   app.get("/", async (c) => {
-    await svc.config.get(c.env.KV, c.env.ARTIFACT_SIGNING_KEY);
     const html = renderOpsPage({ regions: await load(c.env), now: Date.now(), config: svc.config.status() });
     c.header("cache-control", "no-store");
     return c.html(html);
