@@ -2,19 +2,9 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { OpsRecorder, opsStatsFor } from "../src/ops/recorder.js";
-import type { RequestSample } from "../src/ops/stats.js";
+import { requestSample } from "./ops-samples.js";
 
-const sample = (region: string): RequestSample => ({
-  region,
-  cacheStatus: "hit",
-  fallback: false,
-  originFetches: 0,
-  originErrors: 0,
-  latencyMs: 3,
-  modelVersion: "m1",
-  configVersion: "c1",
-  at: Date.now(),
-});
+const sample = (region: string) => requestSample(region, { at: Date.now() });
 
 /** A waitUntil that keeps what it is given, so the test can count and await the flushes. */
 function collector() {

@@ -3,21 +3,12 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { describe, expect, it } from "vitest";
 import { addSample, type StatsByRegion } from "../src/ops/stats.js";
 import { OPS_PERSIST_MS, type OpsStats } from "../src/ops/stats-object.js";
+import { requestSample } from "./ops-samples.js";
 
 const delta = (region: string, requests: number): StatsByRegion => {
   const d: StatsByRegion = {};
   for (let i = 0; i < requests; i++) {
-    addSample(d, {
-      region,
-      cacheStatus: "hit",
-      fallback: false,
-      originFetches: 0,
-      originErrors: 0,
-      latencyMs: 3,
-      modelVersion: "m1",
-      configVersion: "c1",
-      at: 60_000 * 1000,
-    });
+    addSample(d, requestSample(region));
   }
   return d;
 };

@@ -11,19 +11,10 @@ import {
   type StatsByRegion,
   summarise,
 } from "../src/ops/stats.js";
+import { requestSample } from "./ops-samples.js";
 
-const sample = (over: Partial<RequestSample>): RequestSample => ({
-  region: "eu-west",
-  cacheStatus: "hit",
-  fallback: false,
-  originFetches: 0,
-  originErrors: 0,
-  latencyMs: 4,
-  modelVersion: "m1",
-  configVersion: "c1",
-  at: 60_000 * 1000,
-  ...over,
-});
+const sample = (over: Partial<RequestSample>): RequestSample =>
+  requestSample(over.region ?? "eu-west", { latencyMs: 4, ...over });
 
 describe("ops stats", () => {
   it("p50 and p99 are the bounds of the buckets holding those ranks", () => {
