@@ -335,7 +335,6 @@ function pickFit(o: Partial<TrainOptions>): Partial<FitOptions> {
   return out;
 }
 
-/** A seeded share of users whose lists are kept out of training. */
 /** The random labels of train cut k (`labels: "random"`): its own seeded per-user quarter of `dataset` held out. */
 export function randomCutSplit(dataset: Dataset, seed: number, k: number): ReturnType<typeof randomSplit> {
   return randomSplit(dataset, (seed ^ 0x1abe1) + 7919 * k);

@@ -1,5 +1,4 @@
-// Per-isolate ops recorder: aggregates request samples and sends them to each region's OpsStats Durable Object in batches.
-
+// Per-isolate ops recorder: aggregates request samples and sends them to each region's OpsStats object in batches.
 import { addOriginFetch, addSample, mergeStats, type RequestSample, type StatsByRegion } from "./stats.js";
 import type { OpsStats } from "./stats-object.js";
 
@@ -34,19 +33,26 @@ export class OpsRecorder {
   record(env: Env, sample: RequestSample, waitUntil: (p: Promise<unknown>) => void): void {
     if (!env.OPS_STATS) return;
     addSample(this.pending, sample);
-    this.count++;
-    if (this.count >= this.flushEvery || this.clock() - this.lastFlush >= this.flushMs) waitUntil(this.flush(env));
+    this.counted(env, waitUntil);
   }
 
   /** Records an origin request sent in the background (a revalidation or a fill); may start a flush. */
   recordOriginFetch(env: Env, region: string, ok: boolean, waitUntil: (p: Promise<unknown>) => void): void {
     if (!env.OPS_STATS) return;
     addOriginFetch(this.pending, region, ok);
+    this.counted(env, waitUntil);
+  }
+
+  /** One more pending entry: starts a flush when `flushEvery` entries or `flushMs` have gone by. */
+  private counted(env: Env, waitUntil: (p: Promise<unknown>) => void): void {
     this.count++;
     if (this.count >= this.flushEvery || this.clock() - this.lastFlush >= this.flushMs) waitUntil(this.flush(env));
   }
 
-  /** Sends what is pending, one delta per region to that region's object; a region whose send fails keeps its delta for the next flush. */
+  /**
+   * Sends what is pending, one delta per region to that region's object; a region whose send fails keeps its
+   * delta for the next flush.
+   */
   async flush(env: Env): Promise<void> {
     if (this.count === 0 || !env.OPS_STATS) return;
     const ns = env.OPS_STATS;
