@@ -6,9 +6,6 @@ import { join } from "node:path";
 /** wrangler.toml's compatibility settings, for Miniflare runs of the bundle. */
 export const WORKER_COMPAT = { compatibilityDate: "2026-04-26", compatibilityFlags: ["nodejs_compat"] };
 
-/** wrangler.toml's Durable Object binding, for Miniflare runs of the bundle (the entry module exports the class). */
-export const OPS_STATS_BINDING = { OPS_STATS: { className: "OpsStats", useSQLite: true } };
-
 /** Upload size as wrangler reports it for a dry-run deploy. */
 export interface UploadSize {
   totalKiB: number;
@@ -50,4 +47,18 @@ export function bundleModules(outdir: string, entry = "index.js"): { type: Modul
   return files
     .map((f) => ({ type: moduleType(f), path: join(outdir, f) }))
     .sort((a, b) => Number(b.path.endsWith(`/${entry}`)) - Number(a.path.endsWith(`/${entry}`)));
+}
+
+/**
+ * The bundle as a Miniflare worker, configured as wrangler.toml configures it apart from KV and vars (which each
+ * caller sets): its modules, compatibility settings and the OpsStats Durable Object binding (the entry module
+ * exports the class), so requests pay the ops counters and their batched flushes as deployed.
+ */
+export function bundledWorker(outdir: string) {
+  return {
+    modulesRoot: outdir,
+    modules: bundleModules(outdir),
+    ...WORKER_COMPAT,
+    durableObjects: { OPS_STATS: { className: "OpsStats", useSQLite: true } },
+  };
 }

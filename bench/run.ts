@@ -12,7 +12,7 @@ import { trainModel } from "../model-export/src/index.js";
 import { createGenerator } from "../origin/src/cf/index.js";
 import { OriginRows } from "../origin/src/rows.js";
 import { generateSynthetic } from "../origin/src/synthetic.js";
-import { bundleModules, bundleWorker, OPS_STATS_BINDING, WORKER_COMPAT } from "./bundle.js";
+import { bundledWorker, bundleWorker } from "./bundle.js";
 import { runCodecBench } from "./codec.js";
 import { cmdline, descendantsOf, procAvailable, processCpuNs } from "./proc.js";
 import { median, quantile, sliceRatios, table } from "./stats.js";
@@ -50,17 +50,13 @@ const KV_ID = "frontrow-kv-local";
 /** `persist` is a state directory as wrangler's --persist-to takes it; KV lives under v3/kv. */
 function miniflare(outdir: string, persist: string): Miniflare {
   return new Miniflare({
-    modulesRoot: outdir,
-    modules: bundleModules(outdir),
-    ...WORKER_COMPAT,
+    ...bundledWorker(outdir),
     kvNamespaces: { KV: KV_ID },
     kvPersist: join(persist, "v3", "kv"),
     host: "127.0.0.1",
     port: 0,
     // The origin is never asked: every list is in KV, as on a warm edge.
     bindings: { ORIGIN_URL: "http://127.0.0.1:9", ALLOW_CONTEXT_OVERRIDE: "true" },
-    // As wrangler.toml binds it: requests pay the ops counters and their batched flushes, as deployed.
-    durableObjects: OPS_STATS_BINDING,
   });
 }
 

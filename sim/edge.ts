@@ -1,7 +1,7 @@
 // The simulation's edge: the worker bundled as `wrangler deploy` would, in Miniflare, with KV seeded by the origin's publish path.
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { bundleModules, OPS_STATS_BINDING, WORKER_COMPAT } from "../bench/bundle.js";
+import { bundledWorker } from "../bench/bundle.js";
 import { ConfigKv, type ConfigKv as ConfigKvType, loadConfigDir, publishConfig } from "../edge-config/publish.js";
 import type { CandidateGenerator } from "../origin/src/cf/types.js";
 import type { Dataset } from "../origin/src/dataset.js";
@@ -85,11 +85,8 @@ export async function startEdge(
 ): Promise<Edge> {
   const worker = {
     name: "frontrow",
-    modulesRoot: outdir,
-    modules: bundleModules(outdir),
-    ...WORKER_COMPAT,
+    ...bundledWorker(outdir),
     bindings: { ORIGIN_URL: originUrl, ALLOW_CONTEXT_OVERRIDE: "true" },
-    durableObjects: OPS_STATS_BINDING,
   };
   const mf = new Miniflare({
     host: "127.0.0.1",
