@@ -1,5 +1,6 @@
 // Per-isolate services: the model registry and the list cache tiers, created once at start-up.
 import { ConfigStore } from "./config.js";
+import { LogThrottle } from "./log-throttle.js";
 import { loadModel } from "./model/index.js";
 import { OpsRecorder } from "./ops/recorder.js";
 import { NegativeCache } from "./serving/candidates.js";
@@ -19,6 +20,8 @@ export interface Services {
   negative: NegativeCache;
   /** Ops counters, batched to the OpsStats Durable Object. */
   ops: OpsRecorder;
+  /** Rate limit for the per-request `degraded` log line (one per region, row and tier every 10 s). */
+  degradedLog: LogThrottle;
   /** The list cache for a request: isolate memory, then the request's KV binding. */
   lists(env: Env): ListStore;
 }
@@ -36,6 +39,7 @@ export function createServices(loader: ModelLoader = loadModel): Services {
     config: new ConfigStore(),
     negative: new NegativeCache(),
     ops: new OpsRecorder(),
+    degradedLog: new LogThrottle(),
     lists: (env) => {
       let store = tiers.get(env);
       if (!store) {

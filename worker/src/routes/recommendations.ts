@@ -130,17 +130,22 @@ export function recommendationsRoutes(svc: Services) {
     setMetric(c, "origin", spent.origin);
     setMetric(c, "features", spent.features);
     setMetric(c, "model", spent.model);
-    if (degraded.length) {
+    // During an outage every request degrades alike: one line per region, row and tier per window, with the
+    // count of the lines skipped since the last; the response and /ops still report every request.
+    const admitted = degraded.length ? svc.degradedLog.admit(`${ctx.region}|${row}|${servedBy}`, Date.now()) : null;
+    if (admitted?.write) {
       console.warn(
         JSON.stringify({
           level: "warn",
           event: "degraded",
           requestId: c.get("requestId"),
           user: userRef,
+          region: ctx.region,
           row,
           servedBy,
           // KV keys and origin URLs in the reasons carry the user id: logs get the pseudonym.
           degraded: degraded.map((d) => redactUser(d, userId, userRef)),
+          ...(admitted.suppressed ? { suppressed: admitted.suppressed } : {}),
         }),
       );
     }
