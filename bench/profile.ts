@@ -4,13 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
-import { encodeCandidateList } from "../core/codec.js";
-import { keys } from "../core/keys.js";
-import { createGenerator } from "../origin/src/cf/index.js";
-import { OriginRows } from "../origin/src/rows.js";
-import { generateSynthetic } from "../origin/src/synthetic.js";
 import { bundledWorker, bundleWorker } from "./bundle.js";
 import { frameGroup, hotLines, moduleMarkers } from "./profile-modules.js";
+import { activateModel, bundledModel, seedBenchLists } from "./seed.js";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 4000);
 const INTERVAL_US = Number(process.env.INTERVAL_US ?? 25);
@@ -52,9 +48,6 @@ async function inspector(port: number) {
   };
 }
 
-/** A copy in its own ArrayBuffer (Miniflare rejects views into a shared pool). */
-const own = (b: Uint8Array): ArrayBuffer => new Uint8Array(b).buffer;
-
 const work = mkdtempSync(join(tmpdir(), "frontrow-profile-"));
 try {
   const outdir = join(work, "dist");
@@ -69,23 +62,8 @@ try {
   });
   await mf.ready;
   const kv = await mf.getKVNamespace("KV");
-  const manifest = JSON.parse(readFileSync("worker/model/manifest.json", "utf8"));
-  await kv.put(keys.modelBytes(manifest.version), own(readFileSync("worker/model/model.onnx")));
-  await kv.put(keys.modelManifest(manifest.version), JSON.stringify(manifest));
-  await kv.put(keys.activeModel, JSON.stringify({ version: manifest.version, activatedAt: new Date().toISOString() }));
-  const dataset = generateSynthetic({ seed: 42, users: 400, items: 1500 });
-  const generator = createGenerator("ease");
-  generator.fit(dataset.interactions);
-  const rows = new OriginRows(dataset, generator);
-  for (const n of [100, 500, 1000]) {
-    const list = rows.topPicks(1, n);
-    const bytes = encodeCandidateList(
-      { ...list.header, scope: `user:b${n}`, generatedAt: Date.now() },
-      list.candidates,
-    );
-    await kv.put(keys.candidates("top-picks", `b${n}`, "eu-west"), own(bytes));
-    await kv.put(keys.profile(`b${n}`), JSON.stringify({ ...rows.profileFor(1), userId: `b${n}` }));
-  }
+  await activateModel(kv, bundledModel());
+  await seedBenchLists(kv, [100, 500, 1000]);
   const hit = async () => {
     const res = await mf.dispatchFetch(`http://edge.bench${PATH}`, { headers: HEADERS });
     const body = (await res.json()) as { servedBy?: string };

@@ -6,15 +6,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { encodeCandidateList } from "../core/codec.js";
-import { keys } from "../core/keys.js";
 import { trainModel } from "../model-export/src/index.js";
-import { createGenerator } from "../origin/src/cf/index.js";
-import { OriginRows } from "../origin/src/rows.js";
 import { generateSynthetic } from "../origin/src/synthetic.js";
 import { bundledWorker, bundleWorker } from "./bundle.js";
 import { runCodecBench } from "./codec.js";
 import { cmdline, descendantsOf, procAvailable, processCpuNs } from "./proc.js";
+import { activateModel, type BenchModel, bundledModel, seedBenchLists } from "./seed.js";
 import { median, quantile, sliceRatios, table } from "./stats.js";
 
 const quick = process.argv.includes("--quick");
@@ -60,56 +57,22 @@ function miniflare(outdir: string, persist: string): Miniflare {
   });
 }
 
-interface BenchModel {
-  onnx: Uint8Array;
-  manifest: { version: string };
-}
-
-/** The model deployed with the worker (worker/model): what `npm start` and a deploy activate. */
-const bundled: BenchModel = {
-  onnx: new Uint8Array(readFileSync("worker/model/model.onnx")),
-  manifest: JSON.parse(readFileSync("worker/model/manifest.json", "utf8")),
-};
-
-async function activate(mf: Miniflare, model: BenchModel): Promise<void> {
-  const kv = await mf.getKVNamespace("KV");
-  await kv.put(keys.modelBytes(model.manifest.version), own(model.onnx));
-  await kv.put(keys.modelManifest(model.manifest.version), JSON.stringify(model.manifest));
-  await kv.put(
-    keys.activeModel,
-    JSON.stringify({ version: model.manifest.version, activatedAt: new Date().toISOString() }),
-  );
-}
-
 async function seed(mf: Miniflare): Promise<{ version: string; other: BenchModel }> {
   log("bench: generating the synthetic data set, fitting the origin and training a second model ...");
-  const dataset = generateSynthetic({ seed: 42, users: 400, items: 1500 });
-  const generator = createGenerator("ease");
-  generator.fit(dataset.interactions);
-  const rows = new OriginRows(dataset, generator);
-  const kv = await mf.getKVNamespace("KV");
   // A model published after the deploy (not bundled): its first load in a fresh isolate is not preloaded.
-  const other = await trainModel(dataset, {
+  const other = await trainModel(generateSynthetic({ seed: 42, users: 400, items: 1500 }), {
     seed: 1,
     evaluate: false,
     version: "bench-unbundled",
     createdAt: new Date(0),
   });
-  await activate(mf, bundled);
-  const profile = rows.profileFor(1);
-  for (const n of SIZES) {
-    const list = rows.topPicks(1, n);
-    if (list.candidates.length !== n) throw new Error(`user 1 has ${list.candidates.length} candidates, wanted ${n}`);
-    // Fresh as of now, so requests are cache hits and the bench measures ranking, not the origin.
-    const bytes = encodeCandidateList(
-      { ...list.header, scope: `user:b${n}`, generatedAt: Date.now() },
-      list.candidates,
-    );
-    await kv.put(keys.candidates("top-picks", `b${n}`, "eu-west"), own(bytes));
-    await kv.put(keys.profile(`b${n}`), JSON.stringify({ ...profile, userId: `b${n}` }));
-  }
+  const kv = await mf.getKVNamespace("KV");
+  await activateModel(kv, bundled);
+  await seedBenchLists(kv, SIZES);
   return { version: bundled.manifest.version, other };
 }
+
+const bundled = bundledModel();
 
 /**
  * How the client reaches the worker: Miniflare's in-process dispatchFetch; plain HTTP over loopback to that
@@ -277,7 +240,7 @@ async function firstRanked(outdir: string, persist: string, activeModel: BenchMo
     const mf = miniflare(outdir, persist);
     await mf.ready;
     const startupMs = performance.now() - t0;
-    if (i === 0) await activate(mf, activeModel);
+    if (i === 0) await activateModel(await mf.getKVNamespace("KV"), activeModel);
     const { ms, body } = await timed(mf, "/v1/recommendations/b500?limit=20");
     runs.push({ startupMs, firstMs: ms, servedBy: body.servedBy });
     await mf.dispose();
@@ -464,11 +427,6 @@ try {
 } finally {
   if (!process.env.KEEP) rmSync(work, { recursive: true, force: true });
   else log(`kept ${work}`);
-}
-
-/** A standalone ArrayBuffer copy: Miniflare's proxy cannot send a view into a larger buffer. */
-function own(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer as ArrayBuffer;
 }
 
 function round(x: number): number {
