@@ -13,6 +13,7 @@ export function kernelFor(
   module: WebAssembly.Module,
   bytes: Uint8Array,
   manifest: Pick<ModelManifest, "inputs" | "output">,
+  opts: { maxLayerInputs?: number } = {},
 ): { kernel: DenseKernel } | { reason: string } {
   const input = manifest.inputs[0];
   if (manifest.inputs.length !== 1 || !input)
@@ -30,7 +31,7 @@ export function kernelFor(
   if (net.input !== input.name || net.output !== manifest.output || net.inputSize !== input.features.length)
     return { reason: "the dense chain's input or output is not the manifest's" };
   try {
-    return { kernel: new DenseKernel(module, net) };
+    return { kernel: new DenseKernel(module, net, opts.maxLayerInputs) };
   } catch (err) {
     return { reason: `kernel did not start: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -39,6 +39,25 @@ describe("engine choice: the dense kernel where it reproduces ORT exactly, ORT e
     expect(crossnet.engineNote).toBe("the manifest feeds 2 inputs; the kernel reads one");
   });
 
+  it("a graph the kernel would sum differently from ORT stays on ORT: refused by width, and caught by the probe without the cap", async () => {
+    const m = trainedModel("wideModel");
+    const manifest = m.manifest as unknown as ModelManifest;
+    const capped = await loadModel(m.onnx, manifest);
+    expect(capped.engine).toBe("onnxruntime-web");
+    expect(capped.engineNote).toBe("kernel did not start: a layer reads 300 inputs; the kernel reads at most 256");
+    // Without the cap the kernel is built, sums the 300 inputs in one run where MLAS does not, and the probe
+    // (ORT's scores on the same rows) finds the difference before the kernel scores anything.
+    const uncapped = new OnnxRanker(manifest, await createOrtSession(m.onnx));
+    await uncapped.useKernelIfExact(m.onnx, { maxLayerInputs: 300 });
+    expect(uncapped.engine).toBe("onnxruntime-web");
+    expect(uncapped.engineNote).toMatch(/^kernel differs from ORT on probe row \d+: -?\d/);
+    for (const { columns, profile, ctx } of parityInputs()) {
+      const features = extractFeatures(columns, profile, ctx);
+      expect(await uncapped.score(features)).toEqual(await capped.score(features));
+    }
+    await uncapped.release();
+  });
+
   it("takes a model with an infinite weight on the kernel too: 0 * Inf is NaN there as in ORT, and score() refuses both alike", async () => {
     const m = trainedModel("infWeightModel");
     const manifest = m.manifest as unknown as ModelManifest;

@@ -7,6 +7,7 @@ declare module "vitest" {
     nanModel: { onnxBase64: string; manifestJson: string };
     /** The test model with one weight set to +Infinity (the one case where the dense kernel and ORT differ). */
     infWeightModel: { onnxBase64: string; manifestJson: string };
+    wideModel: { onnxBase64: string; manifestJson: string };
     /** The repo's edge-config as Node's `config publish` stores it, signed with TEST_SIGNING_KEY. */
     publishedConfig: { version: string; documentJson: string };
     /** onnxruntime-node's scores for the test model on each of parityInputs(). */

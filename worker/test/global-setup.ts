@@ -7,6 +7,7 @@ import onnxProto from "onnx-proto";
 import * as ortNode from "onnxruntime-node";
 import type { TestProject } from "vitest/node";
 import { extractFeatures, FEATURE_NAMES, FEATURE_SCHEMA_VERSION } from "../../core/features.js";
+import { gemmChain } from "../../core/kernel/test-graphs.js";
 import { sha256Hex } from "../../core/manifest.js";
 import { configKeys } from "../../edge-config/keys.js";
 import { ConfigKv, loadConfigDir, publishConfig } from "../../edge-config/publish.js";
@@ -110,6 +111,22 @@ export default async function setup(project: TestProject) {
       version: "inf-weight-1",
       sha256: await sha256Hex(inf),
       sizeBytes: inf.length,
+    }),
+  });
+
+  // A dense chain with a 300-wide hidden layer. The kernel refuses layers of more than 256 inputs: past that,
+  // MLAS no longer sums a layer's inputs in one run, so the kernel's straight sum would differ in the low bits.
+  const wide = gemmChain([
+    { inSize: trained.manifest.inputs[0]?.features.length ?? 0, outSize: 300, transB: 1, relu: true },
+    { inSize: 300, outSize: 1, transB: 1, relu: false },
+  ]);
+  project.provide("wideModel", {
+    onnxBase64: Buffer.from(wide).toString("base64"),
+    manifestJson: JSON.stringify({
+      ...trained.manifest,
+      version: "wide-300-1",
+      sha256: await sha256Hex(wide),
+      sizeBytes: wide.length,
     }),
   });
 

@@ -77,7 +77,7 @@ function b64(s: string): Uint8Array {
 }
 
 /** The model trained by global-setup on the test data set (real training, real ONNX export). */
-export function trainedModel(which: "model" | "infWeightModel" = "model"): TestModel {
+export function trainedModel(which: "model" | "infWeightModel" | "wideModel" = "model"): TestModel {
   const m = inject(which);
   return { onnx: b64(m.onnxBase64), manifest: JSON.parse(m.manifestJson) };
 }

@@ -158,12 +158,12 @@ export class OnnxRanker implements Ranker {
    * and the kernel's scores equal ORT's bit for bit on the probe rows; otherwise ORT keeps scoring and
    * `engineNote` says why. Never throws: the kernel is an optimisation, ORT is the reference.
    */
-  async useKernelIfExact(bytes: Uint8Array): Promise<void> {
-    this.note = await this.tryKernel(bytes);
+  async useKernelIfExact(bytes: Uint8Array, opts: { maxLayerInputs?: number } = {}): Promise<void> {
+    this.note = await this.tryKernel(bytes, opts);
   }
 
-  private async tryKernel(bytes: Uint8Array): Promise<string | null> {
-    const made = kernelFor(kernelModule, bytes, this.manifest);
+  private async tryKernel(bytes: Uint8Array, opts: { maxLayerInputs?: number }): Promise<string | null> {
+    const made = kernelFor(kernelModule, bytes, this.manifest, opts);
     if ("reason" in made) return made.reason;
     const input = this.inputs[0] as PreparedInput;
     const cols = input.columns.length;
