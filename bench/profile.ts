@@ -4,9 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import WebSocket from "ws";
+import { readModelDir } from "../origin/src/kv-entries.js";
 import { bundledWorker, bundleWorker } from "./bundle.js";
 import { frameGroup, hotLines, moduleMarkers } from "./profile-modules.js";
-import { activateModel, bundledModel, seedBenchLists } from "./seed.js";
+import { activateModel, kvStore, seedBenchLists } from "./seed.js";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 4000);
 const INTERVAL_US = Number(process.env.INTERVAL_US ?? 25);
@@ -61,9 +62,9 @@ try {
     bindings: { ORIGIN_URL: "http://127.0.0.1:9", ALLOW_CONTEXT_OVERRIDE: "true" },
   });
   await mf.ready;
-  const kv = await mf.getKVNamespace("KV");
-  await activateModel(kv, bundledModel());
-  await seedBenchLists(kv, [100, 500, 1000]);
+  const store = kvStore(await mf.getKVNamespace("KV"));
+  await activateModel(store, await readModelDir("worker/model"));
+  await seedBenchLists(store, [100, 500, 1000]);
   const hit = async () => {
     const res = await mf.dispatchFetch(`http://edge.bench${PATH}`, { headers: HEADERS });
     const body = (await res.json()) as { servedBy?: string };

@@ -7,11 +7,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { trainModel } from "../model-export/src/index.js";
-import { generateSynthetic } from "../origin/src/synthetic.js";
+import { type ModelBundle, readModelDir } from "../origin/src/kv-entries.js";
 import { bundledWorker, bundleWorker } from "./bundle.js";
 import { runCodecBench } from "./codec.js";
 import { cmdline, descendantsOf, procAvailable, processCpuNs } from "./proc.js";
-import { activateModel, type BenchModel, bundledModel, seedBenchLists } from "./seed.js";
+import { activateModel, benchDataset, kvStore, seedBenchLists } from "./seed.js";
 import { median, quantile, sliceRatios, table } from "./stats.js";
 
 const quick = process.argv.includes("--quick");
@@ -57,22 +57,25 @@ function miniflare(outdir: string, persist: string): Miniflare {
   });
 }
 
-async function seed(mf: Miniflare): Promise<{ version: string; other: BenchModel }> {
+/** The model deployed with the worker (worker/model): what `npm start` and a deploy activate. */
+const bundled = await readModelDir("worker/model");
+
+async function seed(mf: Miniflare): Promise<{ version: string; other: ModelBundle }> {
   log("bench: generating the synthetic data set, fitting the origin and training a second model ...");
+  const dataset = benchDataset();
   // A model published after the deploy (not bundled): its first load in a fresh isolate is not preloaded.
-  const other = await trainModel(generateSynthetic({ seed: 42, users: 400, items: 1500 }), {
+  const trained = await trainModel(dataset, {
     seed: 1,
     evaluate: false,
     version: "bench-unbundled",
     createdAt: new Date(0),
   });
-  const kv = await mf.getKVNamespace("KV");
-  await activateModel(kv, bundled);
-  await seedBenchLists(kv, SIZES);
+  const other = { manifest: trained.manifest, manifestJson: JSON.stringify(trained.manifest), bytes: trained.onnx };
+  const store = kvStore(await mf.getKVNamespace("KV"));
+  await activateModel(store, bundled);
+  await seedBenchLists(store, SIZES, dataset);
   return { version: bundled.manifest.version, other };
 }
-
-const bundled = bundledModel();
 
 /**
  * How the client reaches the worker: Miniflare's in-process dispatchFetch; plain HTTP over loopback to that
@@ -233,14 +236,14 @@ function stopGroup(child: ChildProcess): void {
   }
 }
 
-async function firstRanked(outdir: string, persist: string, activeModel: BenchModel) {
+async function firstRanked(outdir: string, persist: string, activeModel: ModelBundle) {
   const runs: { startupMs: number; firstMs: number; servedBy: unknown }[] = [];
   for (let i = 0; i < FRESH; i++) {
     const t0 = performance.now();
     const mf = miniflare(outdir, persist);
     await mf.ready;
     const startupMs = performance.now() - t0;
-    if (i === 0) await activateModel(await mf.getKVNamespace("KV"), activeModel);
+    if (i === 0) await activateModel(kvStore(await mf.getKVNamespace("KV")), activeModel);
     const { ms, body } = await timed(mf, "/v1/recommendations/b500?limit=20");
     runs.push({ startupMs, firstMs: ms, servedBy: body.servedBy });
     await mf.dispose();

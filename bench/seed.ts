@@ -1,55 +1,70 @@
-// The warm edge the benchmarks measure: the bundled model active and top-picks lists of known sizes in KV.
-import { readFileSync } from "node:fs";
+// KV seeding for the benchmarks and the simulation, through the origin publisher's own entries and store interface.
 import { encodeCandidateList } from "../core/codec.js";
 import { keys } from "../core/keys.js";
 import { createGenerator } from "../origin/src/cf/index.js";
+import type { Dataset } from "../origin/src/dataset.js";
+import { activeModelEntry, type KvEntry, type ModelBundle, modelVersionEntries } from "../origin/src/kv-entries.js";
+import type { KvStore } from "../origin/src/kv-store.js";
 import { OriginRows } from "../origin/src/rows.js";
 import { generateSynthetic } from "../origin/src/synthetic.js";
 
-/** The part of a KV binding (Miniflare's or the worker's) the seeding writes through. */
-export interface KvWriter {
-  put(key: string, value: string | ArrayBuffer): Promise<unknown>;
+/** The slice of a KV namespace (Miniflare's, or the worker's binding) that seeding and the simulation use. */
+export interface KvNamespace {
+  get(key: string, type: "arrayBuffer"): Promise<ArrayBuffer | null>;
+  get(key: string): Promise<string | null>;
+  put(key: string, value: string | ArrayBuffer): Promise<void>;
 }
 
-/** A model as the benchmarks publish it: ONNX bytes and their manifest. */
-export interface BenchModel {
-  onnx: Uint8Array;
-  manifest: { version: string };
-}
-
-/** A standalone ArrayBuffer copy: Miniflare's proxy cannot send a view into a larger buffer. */
-export function own(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer as ArrayBuffer;
-}
-
-/** The model deployed with the worker (worker/model): what `npm start` and a deploy activate. */
-export function bundledModel(): BenchModel {
+/** A KvStore (the origin publisher's interface) over a Miniflare KV namespace. */
+export function kvStore(kv: KvNamespace, description = "a Miniflare KV namespace"): KvStore {
   return {
-    onnx: new Uint8Array(readFileSync("worker/model/model.onnx")),
-    manifest: JSON.parse(readFileSync("worker/model/manifest.json", "utf8")),
+    description,
+    async get(key) {
+      const v = await kv.get(key, "arrayBuffer");
+      return v === null ? null : new Uint8Array(v);
+    },
+    async putAll(entries: readonly KvEntry[]) {
+      // A few writes in flight at a time: Miniflare's KV proxy answers each over loopback.
+      for (let i = 0; i < entries.length; i += 32) {
+        await Promise.all(
+          entries.slice(i, i + 32).map((e) => kv.put(e.key, typeof e.value === "string" ? e.value : own(e.value))),
+        );
+      }
+    },
+    async close() {},
   };
 }
 
-/** Publishes `model` and points the global active pointer at it, as `npm run model -- activate` does. */
-export async function activateModel(kv: KvWriter, model: BenchModel): Promise<void> {
-  await kv.put(keys.modelBytes(model.manifest.version), own(model.onnx));
-  await kv.put(keys.modelManifest(model.manifest.version), JSON.stringify(model.manifest));
-  await kv.put(
-    keys.activeModel,
-    JSON.stringify({ version: model.manifest.version, activatedAt: new Date().toISOString() }),
-  );
+/** A standalone ArrayBuffer copy: Miniflare's proxy cannot send a view into a larger buffer. */
+function own(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/** Publishes a model version, then points the global active pointer at it, as `origin:publish` does. */
+export async function activateModel(store: KvStore, model: ModelBundle): Promise<void> {
+  await store.putAll(modelVersionEntries(model));
+  await store.putAll([activeModelEntry(model.manifest.version, new Date())]);
+}
+
+/** The benchmarks' synthetic world: 400 users, 1,500 titles. */
+export function benchDataset(): Dataset {
+  return generateSynthetic({ seed: 42, users: 400, items: 1500 });
 }
 
 /**
- * Writes user 1's top-picks of the synthetic world (400 users, 1,500 titles, EASE) cut to each size as the list
- * and profile of user `b<size>` in eu-west, fresh as of now, so requests are cache hits and measure ranking.
+ * Writes user 1's top-picks (EASE over `dataset`) cut to each size as the list and profile of user `b<size>` in
+ * eu-west, fresh as of now, so requests are cache hits and measure ranking, not the origin.
  */
-export async function seedBenchLists(kv: KvWriter, sizes: readonly number[]): Promise<void> {
-  const dataset = generateSynthetic({ seed: 42, users: 400, items: 1500 });
+export async function seedBenchLists(
+  store: KvStore,
+  sizes: readonly number[],
+  dataset: Dataset = benchDataset(),
+): Promise<void> {
   const generator = createGenerator("ease");
   generator.fit(dataset.interactions);
   const rows = new OriginRows(dataset, generator);
   const profile = rows.profileFor(1);
+  const entries: KvEntry[] = [];
   for (const n of sizes) {
     const list = rows.topPicks(1, n);
     if (list.candidates.length !== n) throw new Error(`user 1 has ${list.candidates.length} candidates, wanted ${n}`);
@@ -57,7 +72,10 @@ export async function seedBenchLists(kv: KvWriter, sizes: readonly number[]): Pr
       { ...list.header, scope: `user:b${n}`, generatedAt: Date.now() },
       list.candidates,
     );
-    await kv.put(keys.candidates("top-picks", `b${n}`, "eu-west"), own(bytes));
-    await kv.put(keys.profile(`b${n}`), JSON.stringify({ ...profile, userId: `b${n}` }));
+    entries.push(
+      { key: keys.candidates("top-picks", `b${n}`, "eu-west"), value: bytes, kind: "cand:top-picks" },
+      { key: keys.profile(`b${n}`), value: JSON.stringify({ ...profile, userId: `b${n}` }), kind: "profile" },
+    );
   }
+  await store.putAll(entries);
 }

@@ -2,17 +2,11 @@
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import { bundledWorker } from "../bench/bundle.js";
+import { activateModel, type KvNamespace, kvStore } from "../bench/seed.js";
 import { ConfigKv, type ConfigKv as ConfigKvType, loadConfigDir, publishConfig } from "../edge-config/publish.js";
 import type { CandidateGenerator } from "../origin/src/cf/types.js";
 import type { Dataset } from "../origin/src/dataset.js";
-import {
-  activeModelEntry,
-  dataEntries,
-  type KvEntry,
-  modelVersionEntries,
-  readModelDir,
-} from "../origin/src/kv-entries.js";
-import type { KvStore } from "../origin/src/kv-store.js";
+import { dataEntries, readModelDir } from "../origin/src/kv-entries.js";
 import { OriginRows } from "../origin/src/rows.js";
 
 const KV_ID = "frontrow-kv-sim";
@@ -63,13 +57,6 @@ export interface Edge {
   kv: KvNamespace;
   setKvFailing(failing: boolean): Promise<void>;
   dispose(): Promise<void>;
-}
-
-/** The slice of KVNamespace the simulation uses. */
-export interface KvNamespace {
-  get(key: string, type: "arrayBuffer"): Promise<ArrayBuffer | null>;
-  get(key: string): Promise<string | null>;
-  put(key: string, value: string | ArrayBuffer): Promise<void>;
 }
 
 /**
@@ -125,30 +112,6 @@ export async function startEdge(
   };
 }
 
-/** A KvStore (the origin publisher's interface) over the simulation's KV namespace. */
-export function kvStore(kv: KvNamespace): KvStore {
-  return {
-    description: "the simulation's Miniflare KV",
-    async get(key) {
-      const v = await kv.get(key, "arrayBuffer");
-      return v === null ? null : new Uint8Array(v);
-    },
-    async putAll(entries: readonly KvEntry[]) {
-      // A few writes in flight at a time: Miniflare's KV proxy answers each over loopback.
-      for (let i = 0; i < entries.length; i += 32) {
-        await Promise.all(
-          entries.slice(i, i + 32).map((e) => kv.put(e.key, typeof e.value === "string" ? e.value : own(e.value))),
-        );
-      }
-    },
-    async close() {},
-  };
-}
-
-function own(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
-
 export interface SeedResult {
   keys: number;
   modelVersion: string;
@@ -166,12 +129,12 @@ export async function seedEdge(
   generator: CandidateGenerator,
   publishedUsers: readonly number[],
 ): Promise<SeedResult> {
-  const store = kvStore(kv);
+  const store = kvStore(kv, "the simulation's Miniflare KV");
   const rows = new OriginRows({ ...dataset, users: [...publishedUsers] }, generator);
   const model = await readModelDir("worker/model");
   const data = dataEntries(rows, 500);
-  await store.putAll([...data, ...modelVersionEntries(model)]);
-  await store.putAll([activeModelEntry(model.manifest.version, new Date())]);
+  await store.putAll(data);
+  await activateModel(store, model);
   const config = new ConfigKv(store);
   const published = await publishConfig(config, loadConfigDir().cfg);
   return { keys: data.length + 3, modelVersion: model.manifest.version, configVersion: published.version, config };
