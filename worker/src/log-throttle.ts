@@ -1,5 +1,8 @@
 // Per-isolate rate limit for repetitive log lines: during an outage every request degrades the same way.
 
+/** One `degraded` log line per region, row and serving tier per isolate every 10 s; /ops counts every request. */
+export const DEGRADED_LOG_WINDOW_MS = 10_000;
+
 /** What admit() decided for one line. */
 export type Admission = { write: false } | { write: true; suppressed: number };
 
@@ -32,6 +35,3 @@ export class LogThrottle {
     return { write: true, suppressed };
   }
 }
-
-/** One `degraded` log line per region, row and serving tier per isolate every 10 s; /ops counts every request. */
-export const DEGRADED_LOG_WINDOW_MS = 10_000;
