@@ -2,9 +2,17 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { unstable_readConfig } from "wrangler";
 
-/** wrangler.toml's compatibility settings, for Miniflare runs of the bundle. */
-export const WORKER_COMPAT = { compatibilityDate: "2026-04-26", compatibilityFlags: ["nodejs_compat"] };
+/** wrangler.toml's compatibility settings, read through wrangler, for Miniflare runs of the bundle. */
+export const WORKER_COMPAT = compatibilityOf(fileURLToPath(new URL("../wrangler.toml", import.meta.url)));
+
+function compatibilityOf(config: string): { compatibilityDate: string; compatibilityFlags: string[] } {
+  const c = unstable_readConfig({ config }, { hideWarnings: true });
+  if (!c.compatibility_date) throw new Error(`${config}: compatibility_date is not set`);
+  return { compatibilityDate: c.compatibility_date, compatibilityFlags: c.compatibility_flags };
+}
 
 /** Upload size as wrangler reports it for a dry-run deploy. */
 export interface UploadSize {
