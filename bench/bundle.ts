@@ -2,17 +2,21 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { unstable_readConfig } from "wrangler";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+import { REPO_ROOT } from "../origin/src/kv-store.js";
 
-/** wrangler.toml's compatibility settings, read through wrangler, for Miniflare runs of the bundle. */
-export const WORKER_COMPAT = compatibilityOf(fileURLToPath(new URL("../wrangler.toml", import.meta.url)));
+/**
+ * wrangler.toml as wrangler itself resolves it for Miniflare (the origin's local KV store reads it the same way),
+ * so the bench runs the compatibility settings and Durable Object bindings a deploy gets.
+ */
+const configured = unstable_getMiniflareWorkerOptions(join(REPO_ROOT, "wrangler.toml")).workerOptions;
+if (!configured.compatibilityDate) throw new Error("wrangler.toml: compatibility_date is not set");
 
-function compatibilityOf(config: string): { compatibilityDate: string; compatibilityFlags: string[] } {
-  const c = unstable_readConfig({ config }, { hideWarnings: true });
-  if (!c.compatibility_date) throw new Error(`${config}: compatibility_date is not set`);
-  return { compatibilityDate: c.compatibility_date, compatibilityFlags: c.compatibility_flags };
-}
+/** wrangler.toml's compatibility settings, for Miniflare runs of the bundle. */
+export const WORKER_COMPAT = {
+  compatibilityDate: configured.compatibilityDate,
+  compatibilityFlags: configured.compatibilityFlags ?? [],
+};
 
 /** Upload size as wrangler reports it for a dry-run deploy. */
 export interface UploadSize {
@@ -67,6 +71,6 @@ export function bundledWorker(outdir: string) {
     modulesRoot: outdir,
     modules: bundleModules(outdir),
     ...WORKER_COMPAT,
-    durableObjects: { OPS_STATS: { className: "OpsStats", useSQLite: true } },
+    durableObjects: configured.durableObjects,
   };
 }
