@@ -40,10 +40,15 @@ function own(bytes: Uint8Array): ArrayBuffer {
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
-/** Publishes a model version, then points the global active pointer at it, as `origin:publish` does. */
-export async function activateModel(store: KvStore, model: ModelBundle): Promise<void> {
-  await store.putAll(modelVersionEntries(model));
+/**
+ * Publishes a model version, then points the global active pointer at it, as `origin:publish` does. Returns how
+ * many keys it wrote.
+ */
+export async function activateModel(store: KvStore, model: ModelBundle): Promise<number> {
+  const version = modelVersionEntries(model);
+  await store.putAll(version);
   await store.putAll([activeModelEntry(model.manifest.version, new Date())]);
+  return version.length + 1;
 }
 
 /** The benchmarks' synthetic world: 400 users, 1,500 titles. */

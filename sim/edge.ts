@@ -134,8 +134,13 @@ export async function seedEdge(
   const model = await readModelDir("worker/model");
   const data = dataEntries(rows, 500);
   await store.putAll(data);
-  await activateModel(store, model);
+  const modelKeys = await activateModel(store, model);
   const config = new ConfigKv(store);
   const published = await publishConfig(config, loadConfigDir().cfg);
-  return { keys: data.length + 3, modelVersion: model.manifest.version, configVersion: published.version, config };
+  return {
+    keys: data.length + modelKeys,
+    modelVersion: model.manifest.version,
+    configVersion: published.version,
+    config,
+  };
 }
