@@ -9,6 +9,13 @@ import { KvListStore, type ListStore, MemoryListStore, TieredListStore } from ".
 import { type ModelLoader, ModelRegistry } from "./serving/models.js";
 import { ProfileCache } from "./serving/profiles.js";
 
+/** What a `degraded` log line is throttled by, and what a summary of its skipped lines names. */
+export interface DegradedKey {
+  region: string;
+  row: string;
+  servedBy: string;
+}
+
 export interface Services {
   models: ModelRegistry;
   memory: MemoryListStore;
@@ -21,7 +28,7 @@ export interface Services {
   /** Ops counters, batched to the OpsStats Durable Object. */
   ops: OpsRecorder;
   /** Rate limit for the per-request `degraded` log line (one per region, row and tier every 10 s). */
-  degradedLog: LogThrottle;
+  degradedLog: LogThrottle<DegradedKey>;
   /** The list cache for a request: isolate memory, then the request's KV binding. */
   lists(env: Env): ListStore;
 }
@@ -39,7 +46,7 @@ export function createServices(loader: ModelLoader = loadModel): Services {
     config: new ConfigStore(),
     negative: new NegativeCache(),
     ops: new OpsRecorder(),
-    degradedLog: new LogThrottle(),
+    degradedLog: new LogThrottle<DegradedKey>(),
     lists: (env) => {
       let store = tiers.get(env);
       if (!store) {
