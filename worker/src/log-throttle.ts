@@ -26,20 +26,23 @@ interface Entry<D> {
  * row × tier) and are forgotten once their grace ends with nothing owed; the map is still capped, and an
  * unknown key past the cap is written, never silently dropped.
  */
-export class LogThrottle<D = undefined> {
+export class LogThrottle<D> {
   private readonly keys = new Map<string, Entry<D>>();
   /** No grace ends before this: drain() is one comparison on the requests in between. */
   private nextDue = Number.POSITIVE_INFINITY;
 
+  /** `keyOf` names the line's key from its detail (the detail is what a summary of the key's skips reports). */
   constructor(
+    private readonly keyOf: (detail: D) => string,
     private readonly windowMs = DEGRADED_LOG_WINDOW_MS,
     private readonly maxKeys = 1_000,
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Whether the line for `key` is written now; `detail` is what a summary of this key's skips reports. */
-  admit(key: string, detail: D): Admission {
+  /** Whether the line with this detail is written now. */
+  admit(detail: D): Admission {
     const now = this.clock();
+    const key = this.keyOf(detail);
     const entry = this.keys.get(key);
     if (entry && now < entry.until) {
       entry.suppressed++;
@@ -83,7 +86,7 @@ export class LogThrottle<D = undefined> {
     return owed;
   }
 
-  /** Keys held: tests and the cap. */
+  /** Keys held (for tests). */
   get size(): number {
     return this.keys.size;
   }

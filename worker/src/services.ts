@@ -16,6 +16,9 @@ export interface DegradedKey {
   servedBy: string;
 }
 
+/** One key per region, row and tier. */
+export const degradedKeyOf = (k: DegradedKey): string => `${k.region}|${k.row}|${k.servedBy}`;
+
 export interface Services {
   models: ModelRegistry;
   memory: MemoryListStore;
@@ -46,7 +49,7 @@ export function createServices(loader: ModelLoader = loadModel): Services {
     config: new ConfigStore(),
     negative: new NegativeCache(),
     ops: new OpsRecorder(),
-    degradedLog: new LogThrottle<DegradedKey>(),
+    degradedLog: new LogThrottle<DegradedKey>(degradedKeyOf),
     lists: (env) => {
       let store = tiers.get(env);
       if (!store) {

@@ -2,7 +2,7 @@
 import { reset } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { LogThrottle } from "../src/log-throttle.js";
-import type { DegradedKey } from "../src/services.js";
+import { type DegradedKey, degradedKeyOf } from "../src/services.js";
 import { DOWN, EU_EVENING, harness, seedPopular } from "./helpers.js";
 
 /** A manual clock for the throttle: `at(t)` sets the time its next call reads. */
@@ -11,13 +11,16 @@ function manualClock(): { now: () => number; at: (t: number) => void } {
   return { now: () => t, at: (v) => (t = v) };
 }
 
+/** Test details name their key by their first letter: "a2" is key a's third line. */
+const byLetter = (detail: string) => detail.charAt(0);
+
 describe("LogThrottle", () => {
   it("writes the first line of a key, counts the rest of its window, reports them on the next line", () => {
     const clock = manualClock();
-    const t = new LogThrottle(10_000, 1_000, clock.now);
+    const t = new LogThrottle<string>(byLetter, 10_000, 1_000, clock.now);
     const at = (ms: number, key: string) => {
       clock.at(ms);
-      return t.admit(key, undefined);
+      return t.admit(key);
     };
     expect(at(0, "a")).toEqual({ write: true, suppressed: 0 });
     expect(at(1, "a")).toEqual({ write: false });
@@ -30,10 +33,10 @@ describe("LogThrottle", () => {
   });
 
   it("past its key cap it writes every line of a new key rather than drop it unseen", () => {
-    const t = new LogThrottle(10_000, 2, () => 0);
-    t.admit("a", undefined);
-    t.admit("b", undefined);
-    expect([t.admit("c", undefined), t.admit("c", undefined), t.admit("a", undefined)]).toEqual([
+    const t = new LogThrottle<string>(byLetter, 10_000, 2, () => 0);
+    t.admit("a");
+    t.admit("b");
+    expect([t.admit("c"), t.admit("c"), t.admit("a")]).toEqual([
       { write: true, suppressed: 0 },
       { write: true, suppressed: 0 },
       { write: false },
@@ -42,16 +45,16 @@ describe("LogThrottle", () => {
 
   it("drain() owes the skips of a key quiet for a window after its own, once, and forgets quiet keys", () => {
     const clock = manualClock();
-    const t = new LogThrottle<string>(10_000, 1_000, clock.now);
-    t.admit("a", "a0");
-    t.admit("b", "b0");
+    const t = new LogThrottle<string>(byLetter, 10_000, 1_000, clock.now);
+    t.admit("a0");
+    t.admit("b0");
     clock.at(2_000);
-    t.admit("a", "a1");
-    t.admit("a", "a2");
+    t.admit("a1");
+    t.admit("a2");
     clock.at(6_000);
-    t.admit("c", "c0");
+    t.admit("c0");
     clock.at(12_000);
-    t.admit("c", "c1");
+    t.admit("c1");
     // a's and b's windows ended at 10,000; within the grace window after it a line of their own may still come.
     clock.at(19_999);
     expect(t.drain()).toEqual([]);
@@ -62,7 +65,7 @@ describe("LogThrottle", () => {
     expect(t.size).toBe(1);
     expect(t.drain()).toEqual([]);
     // A forgotten key starts afresh: its skips were already reported, so its next line owes none.
-    expect(t.admit("a", "a3")).toEqual({ write: true, suppressed: 0 });
+    expect(t.admit("a3")).toEqual({ write: true, suppressed: 0 });
     clock.at(26_000);
     expect(t.drain()).toEqual([{ detail: "c1", suppressed: 1 }]);
     clock.at(40_000);
@@ -72,11 +75,11 @@ describe("LogThrottle", () => {
 
   it("a key's skips reported by its next line are not owed again by drain()", () => {
     const clock = manualClock();
-    const t = new LogThrottle<string>(10_000, 1_000, clock.now);
-    t.admit("a", "a0");
-    t.admit("a", "a1");
+    const t = new LogThrottle<string>(byLetter, 10_000, 1_000, clock.now);
+    t.admit("a0");
+    t.admit("a1");
     clock.at(10_000);
-    expect(t.admit("a", "a2")).toEqual({ write: true, suppressed: 1 });
+    expect(t.admit("a2")).toEqual({ write: true, suppressed: 1 });
     expect(t.drain()).toEqual([]);
     clock.at(30_000);
     expect(t.drain()).toEqual([]);
@@ -143,7 +146,7 @@ describe("the degraded line during an outage", () => {
     await seedPopular("us-east");
     const h = harness();
     const clock = manualClock();
-    h.svc.degradedLog = new LogThrottle<DegradedKey>(10_000, 1_000, clock.now);
+    h.svc.degradedLog = new LogThrottle<DegradedKey>(degradedKeyOf, 10_000, 1_000, clock.now);
     const get = async (user: string, region: string) => {
       const res = await h.call(
         `/v1/recommendations/${user}?limit=5`,

@@ -132,9 +132,7 @@ export function recommendationsRoutes(svc: Services) {
     setMetric(c, "model", spent.model);
     // During an outage every request degrades alike: one line per region, row and tier per window, with the
     // count of the lines skipped since the last; the response and /ops still report every request.
-    const admitted = degraded.length
-      ? svc.degradedLog.admit(`${ctx.region}|${row}|${servedBy}`, { region: ctx.region, row, servedBy })
-      : null;
+    const admitted = degraded.length ? svc.degradedLog.admit({ region: ctx.region, row, servedBy }) : null;
     if (admitted?.write) {
       console.warn(
         JSON.stringify({
