@@ -306,6 +306,67 @@ describe("evaluate a given model", () => {
   }, 60_000);
 });
 
+describe("evaluate across seeds", () => {
+  const WORLD = ["--users", "80", "--items", "120", "--protocol", "random"];
+  const crossnet = [
+    "--model",
+    `${FIXTURES}crossnet_context.onnx`,
+    "--schema",
+    `${SCHEMAS}crossnet_context.schema.json`,
+  ];
+
+  it("--seeds runs once per seed and summarises the gain; each run equals the same --seed alone", async () => {
+    const out = join(tmp(), "eval");
+    const s = session();
+    expect(await s.run("evaluate", ...crossnet, ...WORLD, "--seeds", "2,3", "--out", out)).toBe(0);
+    const report = JSON.parse(readFileSync(join(out, "evaluation.json"), "utf8"));
+    expect(report.seeds).toEqual([2, 3]);
+    expect(report.runs.map((r: { seed: number }) => r.seed)).toEqual([2, 3]);
+    const [r2, r3] = report.runs.map(
+      (r: { results: { headline: Record<string, { ndcg10: number }> }[] }) => r.results[0]?.headline,
+    );
+    const [g2, g3] = [r2.model.ndcg10 - r2.origin.ndcg10, r3.model.ndcg10 - r3.origin.ndcg10];
+    expect(report.summary).toHaveLength(1);
+    const summary = report.summary[0];
+    expect(summary.protocol).toBe("random");
+    expect(summary.origin).toEqual([r2.origin.ndcg10, r3.origin.ndcg10]);
+    expect(summary.gain.perSeed).toEqual([g2, g3]);
+    expect(summary.gain.mean).toBeCloseTo((g2 + g3) / 2, 15);
+    expect(summary.gain.sd).toBeCloseTo(Math.abs(g2 - g3) / Math.SQRT2, 15);
+    // The split differs per seed, so the two runs' origin order scores do too.
+    expect(r2.origin.ndcg10).not.toBe(r3.origin.ndcg10);
+    expect(s.out.find((l) => l.startsWith("random, seeds 2, 3: re-ranker - origin NDCG@10 "))).toMatch(
+      /mean, s\.d\. \d\.\d{4}, s\.e\. \d\.\d{4} across seeds; per seed 2: [+-]\d+\.\d%, 3: [+-]\d+\.\d%$/,
+    );
+    const html = readFileSync(join(out, "evaluation.html"), "utf8");
+    expect(html).toContain("seeds 2, 3, 500 origin candidates per user");
+    expect(html.match(/<h2>seed \d: random<\/h2>/g)).toEqual(["<h2>seed 2: random</h2>", "<h2>seed 3: random</h2>"]);
+
+    const single = join(tmp(), "eval3");
+    expect(await s.run("evaluate", ...crossnet, ...WORLD, "--seed", "3", "--out", single)).toBe(0);
+    const alone = JSON.parse(readFileSync(join(single, "evaluation.json"), "utf8"));
+    expect(alone.seed).toBe(3);
+    expect(alone.results[0].evaluation).toEqual(report.runs[1].results[0].evaluation);
+  }, 120_000);
+
+  it("bad --seeds: exit 2, the option named, nothing written", async () => {
+    const out = join(tmp(), "eval");
+    const s = session();
+    const evaluate = (...args: string[]) => s.run("evaluate", ...crossnet, ...WORLD, ...args, "--out", out);
+    expect(await evaluate("--seeds", "1")).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --seeds: "1" is not a comma-separated list of two or more integers >= 0/);
+    expect(await evaluate("--seeds", "1,x")).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --seeds: "1,x" is not a comma-separated list/);
+    expect(await evaluate("--seeds", "1,-2")).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --seeds: "1,-2" is not a comma-separated list/);
+    expect(await evaluate("--seeds", "4,5,4")).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --seeds: seed 4 is listed twice/);
+    expect(await evaluate("--seed", "1", "--seeds", "2,3")).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --seed and --seeds exclude each other/);
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
 describe("validate and publish refuse bad artifacts", () => {
   it("a manifest whose checksum does not match: exit 2, the field named, nothing published", async () => {
     const dir = tmp();

@@ -29,7 +29,17 @@ import {
   rollbackPointer,
 } from "./lifecycle.js";
 import { buildManifest, mlpFromOnnx, mlpToOnnx } from "./onnx.js";
-import { PROTOCOLS, type Protocol, renderHtml, runProtocols } from "./protocols.js";
+import {
+  type EvaluationReport,
+  formatSeedSummary,
+  PROTOCOLS,
+  type Protocol,
+  renderHtml,
+  renderSeedsHtml,
+  runProtocols,
+  type SeedsReport,
+  summariseSeeds,
+} from "./protocols.js";
 import { compareSpeed, type SpeedComparison } from "./prune.js";
 import { DEFAULT_BUDGET, formatValidation, type ValidationReport, validateArtifact } from "./validate.js";
 
@@ -124,6 +134,18 @@ function choice<T extends string>(
   if (!(allowed as readonly string[]).includes(value as string))
     throw new UsageError(`--${name}: "${value}" is not one of ${allowed.join(", ")}`);
   return value as T;
+}
+
+/** `--seeds 1,2,3`: two or more distinct integers >= 0. */
+function seedsArg(value: string | boolean | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = typeof value === "string" ? value.split(",") : [];
+  if (parts.length < 2 || parts.some((p) => !/^\d+$/.test(p)))
+    throw new UsageError(`--seeds: "${value}" is not a comma-separated list of two or more integers >= 0`);
+  const seeds = parts.map(Number);
+  const dup = seeds.find((x, i) => seeds.indexOf(x) !== i);
+  if (dup !== undefined) throw new UsageError(`--seeds: seed ${dup} is listed twice`);
+  return seeds;
 }
 
 function versionArg(value: string | boolean | undefined, what = "--version"): string | undefined {
@@ -389,14 +411,18 @@ const COMMANDS: Record<string, Command> = {
 
   evaluate: {
     summary: "NDCG@10, Recall@10, HitRate@10, MRR: popularity, origin order, origin + re-ranker or a given model",
-    usage: `usage: npm run model -- evaluate [--data <movielens dir>] [--protocol temporal|random|both] [--seed N]
-         [--data-seed N] [--epochs N] [--users N] [--items N] [--out DIR]
+    usage: `usage: npm run model -- evaluate [--data <movielens dir>] [--protocol temporal|random|both]
+         [--seed N | --seeds N,N,...] [--data-seed N] [--epochs N] [--users N] [--items N] [--out DIR]
          [--model <file.onnx> --schema <schema.json> | --model-dir <dir>] [--max-bytes N] [--max-ms MS]
   temporal  each user's latest 20% held out; the origin and the re-ranker are fitted on what came before
   random    per user a random 25% held out, all held-out titles relevant: the protocol of the public
             MovieLens 100k table (see the notes on quality anchors), so numbers are comparable with it
   Each protocol trains its own re-ranker on its visible part only. Writes DIR/evaluation.json and
   DIR/evaluation.html (a chart readable at a glance); default DIR model-export/out/eval.
+  --seed N      draws the random protocol's split and seeds every training (default 1)
+  --seeds A,B   runs the whole evaluation once per seed and adds the gain's mean, s.d. and s.e. across seeds:
+                the split moves the gain more than one run's paired standard error shows (evaluation.json
+                then holds { seeds, summary, runs })
   --model F --schema S   score a model trained elsewhere instead (the schema as for \`import\`)
   --model-dir DIR        score a model-export artifact instead (DIR/model.onnx + DIR/manifest.json)
     The model is validated as \`import\`/\`validate\` do (exit 2 and nothing written when it fails), then run in
@@ -407,6 +433,7 @@ const COMMANDS: Record<string, Command> = {
       data: { type: "string" },
       protocol: { type: "string" },
       seed: { type: "string" },
+      seeds: { type: "string" },
       "data-seed": { type: "string" },
       epochs: { type: "string" },
       users: { type: "string" },
@@ -419,7 +446,10 @@ const COMMANDS: Record<string, Command> = {
       "max-ms": { type: "string" },
     },
     async run(v, _p, io) {
-      const seed = intArg("seed", v.seed, 0) ?? 1;
+      const seed = intArg("seed", v.seed, 0);
+      const several = seedsArg(v.seeds);
+      if (seed !== undefined && several) throw new UsageError("--seed and --seeds exclude each other");
+      const seeds = several ?? [seed ?? 1];
       const epochs = intArg("epochs", v.epochs, 1);
       const which = choice("protocol", v.protocol, [...PROTOCOLS, "both"] as const) ?? "both";
       const protocols: Protocol[] = which === "both" ? [...PROTOCOLS] : [which];
@@ -433,21 +463,35 @@ const COMMANDS: Record<string, Command> = {
       const log = (line: string) => {
         if (!line.startsWith("epoch ")) io.out(line);
       };
-      const report = given
-        ? await evaluateGivenModel(dataset, given.bytes, given.manifest, given.source, { seed, protocols, log })
-        : await runProtocols(dataset, { seed, protocols, log, ...(epochs !== undefined ? { epochs } : {}) });
-      if (report.model) io.out(`model ${report.model.version} as given: ${report.model.caveat}`);
-      for (const r of report.results) {
-        io.out(formatEvaluation(`${r.description} (${r.seconds.toFixed(1)}s)`, r.evaluation));
+      const runs: EvaluationReport[] = [];
+      for (const seed of seeds) {
+        if (several) io.out(`seed ${seed}`);
+        const report = given
+          ? await evaluateGivenModel(dataset, given.bytes, given.manifest, given.source, { seed, protocols, log })
+          : await runProtocols(dataset, { seed, protocols, log, ...(epochs !== undefined ? { epochs } : {}) });
+        if (report.model) io.out(`model ${report.model.version} as given: ${report.model.caveat}`);
+        for (const r of report.results) {
+          io.out(formatEvaluation(`${r.description} (${r.seconds.toFixed(1)}s)`, r.evaluation));
+        }
+        if (report.model?.fallbacks) {
+          io.out(
+            `  ${report.model.fallbacks} scoring calls gave unusable scores (NaN/Inf): ranked in origin order, as the edge would`,
+          );
+        }
+        runs.push(report);
       }
-      if (report.model?.fallbacks) {
-        io.out(
-          `  ${report.model.fallbacks} scoring calls gave unusable scores (NaN/Inf): ranked in origin order, as the edge would`,
-        );
-      }
+      const first = runs[0] as EvaluationReport;
+      let json: EvaluationReport | SeedsReport = first;
+      let html: string;
+      if (several) {
+        const summary = summariseSeeds(runs);
+        io.out(formatSeedSummary(summary));
+        json = { dataset: first.dataset, fingerprint: first.fingerprint, depth: first.depth, seeds, summary, runs };
+        html = renderSeedsHtml(json);
+      } else html = renderHtml(first);
       mkdirSync(out, { recursive: true });
-      writeAtomic(join(out, "evaluation.json"), `${JSON.stringify(report, null, 2)}\n`);
-      writeAtomic(join(out, "evaluation.html"), renderHtml(report));
+      writeAtomic(join(out, "evaluation.json"), `${JSON.stringify(json, null, 2)}\n`);
+      writeAtomic(join(out, "evaluation.html"), html);
       io.out(`wrote ${join(out, "evaluation.json")} and ${join(out, "evaluation.html")}`);
     },
   },

@@ -1,8 +1,17 @@
 // Evaluation protocols: the random split's shape and determinism, both protocols end to end on a small world, the HTML.
 import { describe, expect, it } from "vitest";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
+import type { Evaluation } from "./evaluate.js";
 import { trainModel } from "./index.js";
-import { randomSplit, renderHtml, runProtocols } from "./protocols.js";
+import {
+  type EvaluationReport,
+  formatSeedSummary,
+  type Protocol,
+  randomSplit,
+  renderHtml,
+  runProtocols,
+  summariseSeeds,
+} from "./protocols.js";
 
 const world = generateSynthetic({ seed: 11, users: 80, items: 120 });
 
@@ -84,4 +93,66 @@ describe("trainModel with random labels", () => {
     expect(two.report.users.trainLists).toBe(2 * r.report.users.trainLists);
     expect(two.report.fit.trainCuts).toBe(2);
   }, 30_000);
+});
+
+describe("summariseSeeds", () => {
+  const metrics = (ndcg10: number) => ({ ndcg10, recall10: 0, hit10: 0, mrr: 0, count: 10 });
+  const run = (seed: number, rows: [Protocol, number, number][], fingerprint = "f"): EvaluationReport => ({
+    dataset: "d",
+    fingerprint,
+    seed,
+    depth: 500,
+    results: rows.map(([protocol, origin, model]) => ({
+      protocol,
+      description: protocol,
+      headline: { popularity: metrics(0.1), origin: metrics(origin), model: metrics(model) },
+      evaluation: {} as Evaluation,
+      trainedOn: { interactions: 1, fingerprint },
+      seconds: 0,
+    })),
+  });
+
+  it("per protocol: each seed's NDCG@10, the gain's mean, sample s.d. and s.e., the mean relative gain", () => {
+    const runs = [
+      run(1, [
+        ["temporal", 0.1, 0.11],
+        ["random", 0.4, 0.41],
+      ]),
+      run(2, [
+        ["temporal", 0.1, 0.1],
+        ["random", 0.4, 0.43],
+      ]),
+      run(7, [
+        ["temporal", 0.1, 0.12],
+        ["random", 0.4, 0.42],
+      ]),
+    ];
+    const [temporal, random] = summariseSeeds(runs);
+    expect(temporal?.protocol).toBe("temporal");
+    expect(temporal?.seeds).toEqual([1, 2, 7]);
+    expect(temporal?.origin).toEqual([0.1, 0.1, 0.1]);
+    expect(temporal?.model).toEqual([0.11, 0.1, 0.12]);
+    // Gains 0.01, 0, 0.02: mean 0.01, s.d. 0.01 (n - 1 in the denominator), s.e. 0.01 / sqrt(3).
+    expect(temporal?.gain.mean).toBeCloseTo(0.01, 12);
+    expect(temporal?.gain.sd).toBeCloseTo(0.01, 12);
+    expect(temporal?.gain.se).toBeCloseTo(0.01 / Math.sqrt(3), 12);
+    expect(temporal?.relative).toBeCloseTo(0.1, 12);
+    expect(random?.gain.mean).toBeCloseTo(0.02, 12);
+    expect(random?.relative).toBeCloseTo(0.05, 12);
+    expect(formatSeedSummary(summariseSeeds(runs)).split("\n")).toEqual([
+      "temporal, seeds 1, 2, 7: re-ranker - origin NDCG@10 +0.0100 (+10.0%) mean, s.d. 0.0100, s.e. 0.0058 across seeds; per seed 1: +10.0%, 2: +0.0%, 7: +20.0%",
+      "random, seeds 1, 2, 7: re-ranker - origin NDCG@10 +0.0200 (+5.0%) mean, s.d. 0.0100, s.e. 0.0058 across seeds; per seed 1: +2.5%, 2: +7.5%, 7: +5.0%",
+    ]);
+  });
+
+  it("refuses one run, runs of different data and runs of different protocols", () => {
+    const a = run(1, [["random", 0.4, 0.41]]);
+    expect(() => summariseSeeds([a])).toThrow("summariseSeeds: needs at least 2 runs, got 1");
+    expect(() => summariseSeeds([a, run(2, [["random", 0.4, 0.41]], "g")])).toThrow(
+      "summariseSeeds: the runs scored different data",
+    );
+    expect(() => summariseSeeds([a, run(2, [["temporal", 0.1, 0.1]])])).toThrow(
+      "summariseSeeds: the runs scored different protocols",
+    );
+  });
 });

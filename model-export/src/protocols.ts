@@ -40,6 +40,76 @@ export interface EvaluationReport {
   model?: EvaluatedModel;
 }
 
+/** One protocol's headline NDCG@10 across several seeds (`evaluate --seeds`): how far the split moves the gain. */
+export interface SeedSummary {
+  protocol: Protocol;
+  seeds: number[];
+  /** Headline NDCG@10 of origin order and of origin + re-ranker, one value per seed, in `seeds` order. */
+  origin: number[];
+  model: number[];
+  /** Re-ranker minus origin order per seed, and its mean, sample standard deviation and standard error across seeds. */
+  gain: { perSeed: number[]; mean: number; sd: number; se: number };
+  /** The mean gain relative to the mean origin order NDCG@10 (0.013 is +1.3%). */
+  relative: number;
+}
+
+/** Several seeds' reports of one data set (`evaluate --seeds`), with the summary across them. */
+export interface SeedsReport {
+  dataset: string;
+  fingerprint: string;
+  depth: number;
+  seeds: number[];
+  summary: SeedSummary[];
+  runs: EvaluationReport[];
+}
+
+/**
+ * Summarises runs of the same protocols under different seeds. The seed draws the random protocol's split and
+ * every training's initialisation and sampling, so the spread across seeds is what one run's paired standard
+ * error (users only) does not show. Throws unless the runs cover the same protocols on the same data.
+ */
+export function summariseSeeds(runs: readonly EvaluationReport[]): SeedSummary[] {
+  const first = runs[0];
+  if (!first || runs.length < 2) throw new RangeError(`summariseSeeds: needs at least 2 runs, got ${runs.length}`);
+  const protocols = first.results.map((r) => r.protocol);
+  for (const run of runs) {
+    if (run.fingerprint !== first.fingerprint) throw new RangeError("summariseSeeds: the runs scored different data");
+    if (run.results.map((r) => r.protocol).join() !== protocols.join())
+      throw new RangeError("summariseSeeds: the runs scored different protocols");
+  }
+  return protocols.map((protocol, i) => {
+    const origin = runs.map((run) => (run.results[i] as ProtocolResult).headline.origin.ndcg10);
+    const model = runs.map((run) => (run.results[i] as ProtocolResult).headline.model.ndcg10);
+    const perSeed = model.map((m, j) => m - (origin[j] as number));
+    const n = perSeed.length;
+    const mean = perSeed.reduce((a, b) => a + b, 0) / n;
+    const sd = Math.sqrt(perSeed.reduce((a, g) => a + (g - mean) ** 2, 0) / (n - 1));
+    const originMean = origin.reduce((a, b) => a + b, 0) / n;
+    return {
+      protocol,
+      seeds: runs.map((run) => run.seed),
+      origin,
+      model,
+      gain: { perSeed, mean, sd, se: sd / Math.sqrt(n) },
+      relative: originMean > 0 ? mean / originMean : 0,
+    };
+  });
+}
+
+const pct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}%`;
+const relativeTo = (gain: number, base: number | undefined) => (base && base > 0 ? gain / base : 0);
+
+/** One line per protocol for the CLI: the mean gain across seeds, its spread and each seed's gain. */
+export function formatSeedSummary(summary: readonly SeedSummary[]): string {
+  return summary
+    .map((s) => {
+      const perSeed = s.gain.perSeed.map((g, j) => `${s.seeds[j]}: ${pct(relativeTo(g, s.origin[j]))}`).join(", ");
+      const sign = s.gain.mean >= 0 ? "+" : "";
+      return `${s.protocol}, seeds ${s.seeds.join(", ")}: re-ranker - origin NDCG@10 ${sign}${s.gain.mean.toFixed(4)} (${pct(s.relative)}) mean, s.d. ${s.gain.sd.toFixed(4)}, s.e. ${s.gain.se.toFixed(4)} across seeds; per seed ${perSeed}`;
+    })
+    .join("\n");
+}
+
 /** A model evaluated as given (see byom.ts evaluateGivenModel): never trained on the protocols' visible parts. */
 export interface EvaluatedModel {
   version: string;
@@ -225,14 +295,10 @@ function chart(r: ProtocolResult, names: Record<Method, string> = METHOD_NAMES):
   return `<svg viewBox="0 0 ${w} ${h}" width="${w}" height="${h}" role="img" aria-label="${esc(r.protocol)} protocol metrics">${bars.join("")}<line x1="0" x2="${w}" y1="${h - bottom}" y2="${h - bottom}" stroke="#333"/></svg>`;
 }
 
-/** A self-contained HTML page: per protocol a chart and a table, the re-ranker's gain over origin order. */
-export function renderHtml(report: EvaluationReport): string {
+/** Per protocol a chart, a table and the re-ranker's gain over origin order; `prefix` heads each section. */
+function sectionsHtml(report: EvaluationReport, names: Record<Method, string>, prefix = ""): string[] {
   const given = report.model;
-  const names: Record<Method, string> = given ? { ...METHOD_NAMES, model: `origin + ${given.version}` } : METHOD_NAMES;
-  const legend = (Object.keys(COLORS) as Method[])
-    .map((m) => `<span><i style="background:${COLORS[m]}"></i>${esc(names[m])}</span>`)
-    .join(" ");
-  const sections = report.results.map((r) => {
+  return report.results.map((r) => {
     const rows = (Object.keys(COLORS) as Method[])
       .map(
         (m) =>
@@ -240,19 +306,65 @@ export function renderHtml(report: EvaluationReport): string {
       )
       .join("");
     const gain = r.headline.model.ndcg10 - r.headline.origin.ndcg10;
-    const rel = r.headline.origin.ndcg10 > 0 ? (100 * gain) / r.headline.origin.ndcg10 : 0;
-    return `<section><h2>${esc(r.protocol)}</h2><p>${esc(r.description)}. ${r.headline.model.count} users; ${given ? "origin fitted" : "trained"} on ${r.trainedOn.interactions} interactions.</p>
+    const rel = 100 * relativeTo(gain, r.headline.origin.ndcg10);
+    return `<section><h2>${esc(prefix + r.protocol)}</h2><p>${esc(r.description)}. ${r.headline.model.count} users; ${given ? "origin fitted" : "trained"} on ${r.trainedOn.interactions} interactions.</p>
 <p class="gain">${given ? esc(given.version) : "re-ranker"} vs origin order, NDCG@10: <b>${gain >= 0 ? "+" : ""}${gain.toFixed(4)} (${rel >= 0 ? "+" : ""}${rel.toFixed(1)}%)</b></p>
 ${chart(r, names)}
 <table><tr><th>ranker</th>${METRIC_NAMES.map(([, l]) => `<th>${l}</th>`).join("")}</tr>${rows}</table></section>`;
   });
+}
+
+function page(dataset: string, intro: string, body: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>frontrow evaluation: ${esc(report.dataset)}</title>
+<html lang="en"><head><meta charset="utf-8"><title>frontrow evaluation: ${esc(dataset)}</title>
 <style>body{font:14px system-ui,sans-serif;margin:2em;max-width:720px}table{border-collapse:collapse;margin-top:.5em}td,th{padding:2px 10px;text-align:right}td:first-child,th:first-child{text-align:left}.legend i{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}.gain b{font-size:16px}.caveat{border-left:4px solid #e07a1f;padding-left:8px}</style>
-</head><body><h1>Ranking quality: ${esc(report.dataset)}</h1>
-<p>data fingerprint ${report.fingerprint.slice(0, 16)}..., seed ${report.seed}, ${report.depth} origin candidates per user. Full ranking over the origin's candidates, k = 10.</p>
-${given ? `<p class="caveat"><b>Model as given: ${esc(given.version)}</b> (${esc(given.kind)}, sha256 ${given.sha256.slice(0, 16)}...): ${esc(given.caveat)}.</p>\n` : ""}<p class="legend">${legend}</p>
-${sections.join("\n")}
+</head><body><h1>Ranking quality: ${esc(dataset)}</h1>
+${intro}
+${body}
 </body></html>
 `;
+}
+
+function methodNames(report: EvaluationReport): Record<Method, string> {
+  return report.model ? { ...METHOD_NAMES, model: `origin + ${report.model.version}` } : METHOD_NAMES;
+}
+
+function legendHtml(names: Record<Method, string>): string {
+  const items = (Object.keys(COLORS) as Method[]).map(
+    (m) => `<span><i style="background:${COLORS[m]}"></i>${esc(names[m])}</span>`,
+  );
+  return `<p class="legend">${items.join(" ")}</p>`;
+}
+
+function caveatHtml(report: EvaluationReport): string {
+  const given = report.model;
+  return given
+    ? `<p class="caveat"><b>Model as given: ${esc(given.version)}</b> (${esc(given.kind)}, sha256 ${given.sha256.slice(0, 16)}...): ${esc(given.caveat)}.</p>\n`
+    : "";
+}
+
+/** A self-contained HTML page: per protocol a chart and a table, the re-ranker's gain over origin order. */
+export function renderHtml(report: EvaluationReport): string {
+  const names = methodNames(report);
+  const intro = `<p>data fingerprint ${report.fingerprint.slice(0, 16)}..., seed ${report.seed}, ${report.depth} origin candidates per user. Full ranking over the origin's candidates, k = 10.</p>
+${caveatHtml(report)}${legendHtml(names)}`;
+  return page(report.dataset, intro, sectionsHtml(report, names).join("\n"));
+}
+
+/** The page for `evaluate --seeds`: the gain across seeds first, then each seed's sections. */
+export function renderSeedsHtml(report: SeedsReport): string {
+  const first = report.runs[0] as EvaluationReport;
+  const names = methodNames(first);
+  const fmt = (xs: number[]) => xs.map((x) => x.toFixed(4)).join(" / ");
+  const rows = report.summary
+    .map(
+      (s) =>
+        `<tr><td>${esc(s.protocol)}</td><td>${fmt(s.origin)}</td><td>${fmt(s.model)}</td><td><b>${s.gain.mean >= 0 ? "+" : ""}${s.gain.mean.toFixed(4)} (${pct(s.relative)})</b> ± ${s.gain.se.toFixed(4)}</td><td>${s.gain.sd.toFixed(4)}</td></tr>`,
+    )
+    .join("");
+  const intro = `<p>data fingerprint ${report.fingerprint.slice(0, 16)}..., seeds ${report.seeds.join(", ")}, ${report.depth} origin candidates per user. Full ranking over the origin's candidates, k = 10. Each seed draws the random protocol's split and every training's initialisation and sampling; the spread across seeds is what one run's paired standard error does not show.</p>
+${caveatHtml(first)}<table><tr><th>protocol</th><th>origin order NDCG@10 (per seed)</th><th>${esc(names.model)} (per seed)</th><th>gain, mean ± s.e. across seeds</th><th>s.d.</th></tr>${rows}</table>
+${legendHtml(names)}`;
+  const body = report.runs.flatMap((run) => sectionsHtml(run, names, `seed ${run.seed}: `)).join("\n");
+  return page(report.dataset, intro, body);
 }
