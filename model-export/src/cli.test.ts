@@ -229,14 +229,11 @@ describe("import", () => {
   });
 });
 
+/** The PyTorch cross network with its import schema: an item input and a broadcast context input. */
+const crossnet = ["--model", `${FIXTURES}crossnet_context.onnx`, "--schema", `${SCHEMAS}crossnet_context.schema.json`];
+
 describe("evaluate a given model", () => {
   const WORLD = ["--users", "80", "--items", "120"];
-  const crossnet = [
-    "--model",
-    `${FIXTURES}crossnet_context.onnx`,
-    "--schema",
-    `${SCHEMAS}crossnet_context.schema.json`,
-  ];
 
   it("scores an imported model (item input + broadcast context) and says the result is not clean", async () => {
     const out = join(tmp(), "eval");
@@ -308,12 +305,6 @@ describe("evaluate a given model", () => {
 
 describe("evaluate across seeds", () => {
   const WORLD = ["--users", "80", "--items", "120", "--protocol", "random"];
-  const crossnet = [
-    "--model",
-    `${FIXTURES}crossnet_context.onnx`,
-    "--schema",
-    `${SCHEMAS}crossnet_context.schema.json`,
-  ];
 
   it("--seeds runs once per seed and summarises the gain; each run equals the same --seed alone", async () => {
     const out = join(tmp(), "eval");
