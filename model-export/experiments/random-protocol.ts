@@ -1,7 +1,8 @@
 // Training-recipe experiments for the random 75/25 protocol's re-ranker, outside the CLI: lists built once, several fits.
 //
 //   DATA=<MovieLens dir>|synthetic  SEED=1  FIT_SEEDS=1,2,3  VARIANTS=base,r1,r2z \
-//     [OOF=4] [ERA_DAYS=365] [VAL_FRACTION=0.4]  npx tsx model-export/experiments/random-protocol.ts
+//     [OOF=4] [ERA_DAYS=365] [VAL_FRACTION=0.4] [ENSEMBLE=1] [DISTILL=1 STUDENT_SEEDS=11,12] \
+//     npx tsx model-export/experiments/random-protocol.ts
 //
 // The recipe is `evaluate`'s (RANDOM_PROTOCOL_TRAINING: three seeded random quarters of the visible part, each
 // labelling lists from EASE fitted on the rest; validation users from the first). Variants:
@@ -11,6 +12,9 @@
 //         output weights, so the untrained net ranks exactly in origin order.
 // ERA_DAYS=d: the popularity column counted over the d days up to each user's last visible view (see below).
 // ENSEMBLE=1: also the nets of all training seeds together (scores averaged).
+// DISTILL=a[,a...]: after the base nets, one student per weight a (and per STUDENT_SEEDS, default 11) trained
+// with the base nets' averaged scores mixed into its target (fitRanker's teachers/distill): one net's cost at
+// the edge, the ensemble's rankings as far as the student learns them.
 // VAL_FRACTION (default 0.15, as train): the share of users whose lists only pick the epoch.
 // OOF=G builds training lists out of fold: users fall in G groups and each group's quarter is held out of its
 // own EASE fit only, so that fit sees (G - 1) / G of the other users' quarters (EASE on ~94% of the visible
@@ -182,5 +186,26 @@ if (process.env.ENSEMBLE && fitSeeds.length > 1) {
     console.log(
       `${ds.name} seed ${seed} ensemble of fits ${fitSeeds.join("/")} ${v}${groups ? ` oof ${groups}` : ""}: re-ranker ${e.window.model.ndcg10.toFixed(4)}, gain ${((100 * g.ndcg10) / e.window.origin.ndcg10).toFixed(2)}% ± ${g.se.toFixed(4)} (${lap()})`,
     );
+  }
+}
+
+// DISTILL: students of the base nets (the variant `base` must be among VARIANTS).
+if (process.env.DISTILL) {
+  const teachers = trained.get("base");
+  if (!teachers?.length) throw new Error("DISTILL needs the base variant's nets as teachers (VARIANTS=base)");
+  for (const a of process.env.DISTILL.split(",").map(Number)) {
+    for (const studentSeed of (process.env.STUDENT_SEEDS ?? "11").split(",").map(Number)) {
+      const r = fitRanker(train, val, { ...fitOpts, seed: studentSeed, teachers, distill: a });
+      const e = evaluate(stage, new CachedListScorer(r.model).score);
+      const g = e.gain.window;
+      console.log(
+        [
+          `${ds.name} seed ${seed} student ${studentSeed} of ${teachers.length} nets, weight ${a}:`,
+          `epoch ${r.bestEpoch}, validation ${r.history[r.bestEpoch - 1]?.valNdcg10.toFixed(4)},`,
+          `test origin ${e.window.origin.ndcg10.toFixed(4)}, re-ranker ${e.window.model.ndcg10.toFixed(4)},`,
+          `gain ${((100 * g.ndcg10) / e.window.origin.ndcg10).toFixed(2)}% ± ${g.se.toFixed(4)} (${lap()})`,
+        ].join(" "),
+      );
+    }
   }
 }

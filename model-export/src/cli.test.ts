@@ -71,6 +71,28 @@ describe("help and usage errors", () => {
 });
 
 describe("train and export", () => {
+  it("--teachers N distils the model from N nets: deterministic, reported, a different model", async () => {
+    const dir = tmp();
+    const s = session();
+    const args = [...SMALL, ...FIXED, "--no-variant", "--teachers", "2"];
+    expect(await s.run("train", ...args, "--out", join(dir, "a"))).toBe(0);
+    expect(await s.run("train", ...args, "--out", join(dir, "b"))).toBe(0);
+    expect(await s.run("train", ...SMALL, ...FIXED, "--no-variant", "--out", join(dir, "plain"))).toBe(0);
+    const onnx = (d: string) => readFileSync(join(dir, d, "model.onnx"));
+    expect(onnx("b")).toEqual(onnx("a"));
+    expect(onnx("plain")).not.toEqual(onnx("a"));
+    const report = JSON.parse(readFileSync(join(dir, "a", "report.json"), "utf8"));
+    expect(report.fit.teachers).toBe(2);
+    expect(JSON.parse(readFileSync(join(dir, "plain", "report.json"), "utf8")).fit.teachers).toBe(0);
+    for (const t of ["1/2", "2/2"])
+      expect(
+        s.out.filter((l) => new RegExp(`^teacher ${t}: epoch [12] kept, validation NDCG@10 \\d\\.\\d{4}$`).test(l)),
+      ).toHaveLength(2);
+    expect(await s.run("train", ...SMALL, "--teachers", "x", "--out", join(dir, "bad"))).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --teachers: "x" is not an integer >= 0/);
+    expect(existsSync(join(dir, "bad"))).toBe(false);
+  }, 60_000);
+
   it("is deterministic under --seed and writes model, manifest and report; progress bar or plain lines", async () => {
     const dir = tmp();
     const a = session(true);
@@ -299,6 +321,8 @@ describe("evaluate a given model", () => {
     expect(s.err.at(-1)).toMatch(/^error: give --model-dir, or --model with --schema, not both/);
     expect(await evaluate(...crossnet, "--epochs", "2")).toBe(2);
     expect(s.err.at(-1)).toMatch(/^error: --epochs applies to re-rankers evaluate trains/);
+    expect(await evaluate(...crossnet, "--teachers", "2")).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --teachers applies to re-rankers evaluate trains/);
     expect(existsSync(out)).toBe(false);
   }, 60_000);
 });

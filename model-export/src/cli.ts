@@ -309,13 +309,15 @@ const COMMANDS: Record<string, Command> = {
     summary: "train a re-ranker on synthetic data or a MovieLens directory; writes model, manifest and report",
     usage: `usage: npm run model -- train [--data <movielens dir>] [--seed N] [--data-seed N] [--epochs N] [--out DIR] [--version V]
          [--users N] [--items N] [--generator ease|itemknn] [--loss softmax|pairwise] [--instances event|window]
-         [--created-at ISO] [--no-evaluate] [--no-variant]
+         [--created-at ISO] [--teachers N] [--no-evaluate] [--no-variant]
   --data        a MovieLens directory (movies.csv, ratings.csv[, tags.csv]); default: the synthetic generator
   --users/items synthetic data set size (default 1000 users, 1500 titles; synthetic only)
   --seed        seeds initialisation and sampling: same seeds, same bytes (default 1)
   --data-seed   seeds the synthetic world (default 42: the world the origin serves by default)
   --created-at  fix the manifest's createdAt (and default version date) for reproducible manifests
   --out         output directory (default model-export/out): model.onnx, manifest.json, report.json
+  --teachers N  distil: first train N nets (seeds seed+1 ... seed+N), then the model on their averaged scores.
+                It serves at one net's cost and ranks like their average; training takes N + 1 fits
   --no-variant  skip the pruned variant. By default train also prunes every hidden layer to half its units
                 (least important first), fine-tunes, and measures it on the same held-out lists; when its
                 NDCG@10 is within 0.5% of the full model it is written to DIR/pruned (export --variant pruned)
@@ -333,12 +335,14 @@ const COMMANDS: Record<string, Command> = {
       loss: { type: "string" },
       instances: { type: "string" },
       "created-at": { type: "string" },
+      teachers: { type: "string" },
       "no-evaluate": { type: "boolean" },
       "no-variant": { type: "boolean" },
     },
     async run(v, _p, io) {
       const seed = intArg("seed", v.seed, 0) ?? 1;
       const epochs = intArg("epochs", v.epochs, 1);
+      const teachers = intArg("teachers", v.teachers, 0);
       const version = versionArg(v.version);
       const generator = choice("generator", v.generator, ["ease", "itemknn"] as const) ?? "ease";
       const loss = choice("loss", v.loss, ["softmax", "pairwise"] as const);
@@ -381,6 +385,7 @@ const COMMANDS: Record<string, Command> = {
         ...(createdAt !== undefined ? { createdAt } : {}),
         ...(loss !== undefined ? { loss } : {}),
         ...(instances !== undefined ? { instances } : {}),
+        ...(teachers !== undefined ? { teachers } : {}),
       };
       const { report, manifest, onnx, variant } = await trainModel(dataset, opts);
       if (barShown) bar?.("\n");
@@ -412,7 +417,8 @@ const COMMANDS: Record<string, Command> = {
   evaluate: {
     summary: "NDCG@10, Recall@10, HitRate@10, MRR: popularity, origin order, origin + re-ranker or a given model",
     usage: `usage: npm run model -- evaluate [--data <movielens dir>] [--protocol temporal|random|both]
-         [--seed N | --seeds N,N,...] [--data-seed N] [--epochs N] [--users N] [--items N] [--out DIR]
+         [--seed N | --seeds N,N,...] [--data-seed N] [--epochs N] [--teachers N] [--users N] [--items N]
+         [--out DIR]
          [--model <file.onnx> --schema <schema.json> | --model-dir <dir>] [--max-bytes N] [--max-ms MS]
   temporal  each user's latest 20% held out; the origin and the re-ranker are fitted on what came before
   random    per user a random 25% held out, all held-out titles relevant: the protocol of the public
@@ -423,12 +429,13 @@ const COMMANDS: Record<string, Command> = {
   --seeds A,B   runs the whole evaluation once per seed and adds the gain's mean, s.d. and s.e. across seeds:
                 the split moves the gain more than one run's paired standard error shows (evaluation.json
                 then holds { seeds, summary, runs })
+  --teachers N  each protocol's re-ranker is distilled from N nets, as \`train --teachers N\` does
   --model F --schema S   score a model trained elsewhere instead (the schema as for \`import\`)
   --model-dir DIR        score a model-export artifact instead (DIR/model.onnx + DIR/manifest.json)
     The model is validated as \`import\`/\`validate\` do (exit 2 and nothing written when it fails), then run in
     onnxruntime-node on each protocol's held-out lists with the worker's feature code and input mapping
-    (broadcast inputs one context row). Nothing is trained (--epochs does not apply), and the report says
-    the result is not clean: the model may have been trained on interactions held out here.`,
+    (broadcast inputs one context row). Nothing is trained (--epochs and --teachers do not apply), and the
+    report says the result is not clean: the model may have been trained on interactions held out here.`,
     options: {
       data: { type: "string" },
       protocol: { type: "string" },
@@ -436,6 +443,7 @@ const COMMANDS: Record<string, Command> = {
       seeds: { type: "string" },
       "data-seed": { type: "string" },
       epochs: { type: "string" },
+      teachers: { type: "string" },
       users: { type: "string" },
       items: { type: "string" },
       out: { type: "string" },
@@ -451,14 +459,17 @@ const COMMANDS: Record<string, Command> = {
       if (seed !== undefined && several) throw new UsageError("--seed and --seeds exclude each other");
       const seeds = several ?? [seed ?? 1];
       const epochs = intArg("epochs", v.epochs, 1);
+      const teachers = intArg("teachers", v.teachers, 0);
       const which = choice("protocol", v.protocol, [...PROTOCOLS, "both"] as const) ?? "both";
       const protocols: Protocol[] = which === "both" ? [...PROTOCOLS] : [which];
       const out = resolve((v.out as string | undefined) ?? "model-export/out/eval");
       const dataDir = v.data as string | undefined;
       // A given model is checked before any data is loaded: bad input fails fast and writes nothing.
       const given = await givenModel(v, io);
-      if (given && epochs !== undefined)
-        throw new UsageError("--epochs applies to re-rankers evaluate trains, not to --model/--model-dir");
+      if (given && (epochs !== undefined || teachers !== undefined))
+        throw new UsageError(
+          `--${epochs !== undefined ? "epochs" : "teachers"} applies to re-rankers evaluate trains, not to --model/--model-dir`,
+        );
       const dataset = loadCliData(dataDir, v);
       const log = (line: string) => {
         if (!line.startsWith("epoch ")) io.out(line);
@@ -468,7 +479,13 @@ const COMMANDS: Record<string, Command> = {
         if (several) io.out(`seed ${seed}`);
         const report = given
           ? await evaluateGivenModel(dataset, given.bytes, given.manifest, given.source, { seed, protocols, log })
-          : await runProtocols(dataset, { seed, protocols, log, ...(epochs !== undefined ? { epochs } : {}) });
+          : await runProtocols(dataset, {
+              seed,
+              protocols,
+              log,
+              ...(epochs !== undefined ? { epochs } : {}),
+              ...(teachers !== undefined ? { teachers } : {}),
+            });
         if (report.model) io.out(`model ${report.model.version} as given: ${report.model.caveat}`);
         for (const r of report.results) {
           io.out(formatEvaluation(`${r.description} (${r.seconds.toFixed(1)}s)`, r.evaluation));

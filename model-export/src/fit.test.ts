@@ -67,6 +67,33 @@ describe("fitRanker", () => {
     }
   });
 
+  it("distillation pulls a student's rankings toward its teachers'", () => {
+    const teacher = fitRanker(lists(), val(), { seed: 3, epochs: 3, patience: 5 }).model;
+    const student = fitRanker(lists(), val(), { seed: 5, epochs: 3, patience: 5, teachers: [teacher], distill: 1 });
+    const alone = fitRanker(lists(), val(), { seed: 5, epochs: 3, patience: 5 });
+    const top10 = (model: typeof teacher, list: ExampleList) => {
+      const s = new CachedListScorer(model).score(
+        list,
+        list.events[0]?.context as ExampleList["events"][number]["context"],
+      );
+      return new Set([...s.keys()].sort((a, b) => (s[b] as number) - (s[a] as number)).slice(0, 10));
+    };
+    const overlap = (model: typeof teacher) =>
+      val().reduce((sum, list) => {
+        const t = top10(teacher, list);
+        return sum + [...top10(model, list)].filter((i) => t.has(i)).length;
+      }, 0);
+    expect(overlap(student.model)).toBeGreaterThan(overlap(alone.model));
+  });
+
+  it("refuses distillation without teachers or with a weight outside [0, 1]", () => {
+    expect(() => fitRanker(lists(), val(), { epochs: 1, distill: 0.5 })).toThrow("distill needs at least one teacher");
+    const teacher = fitRanker(lists(), val(), { seed: 3, epochs: 1 }).model;
+    expect(() => fitRanker(lists(), val(), { epochs: 1, teachers: [teacher], distill: 1.5 })).toThrow(
+      "distill must be in [0, 1], got 1.5",
+    );
+  });
+
   it("refuses lists without a single labelled candidate", () => {
     const unlabelled = stage.lists.map((l) => ({ ...l, labels: new Uint8Array(l.labels.length) }));
     expect(() => fitRanker(unlabelled, [], { epochs: 1 })).toThrow("no training instance");

@@ -10,7 +10,7 @@ import {
 import { ndcgAtK } from "../../core/metrics.js";
 import { orderByScore } from "../../core/rules.js";
 import { type ExampleList, listFeatures } from "./examples.js";
-import { Adam, columnStats, type Dense, Mlp, pairwiseLoss, Rng, softmaxListLoss } from "./mlp.js";
+import { Adam, columnStats, type Dense, distillListLoss, Mlp, pairwiseLoss, Rng, softmaxListLoss } from "./mlp.js";
 
 export interface FitOptions {
   seed: number;
@@ -39,6 +39,13 @@ export interface FitOptions {
   dropFeatures: string[];
   /** Start from these weights (and their standardisation) instead of a fresh init: fine-tuning a pruned net. */
   initial?: Mlp;
+  /**
+   * Distillation: trained nets whose averaged scores, as a softmax over each list, are mixed into the training
+   * target with weight `distill` (0-1; see distillListLoss). A student so trained ranks like their average at
+   * one net's cost.
+   */
+  teachers?: readonly Mlp[];
+  distill?: number;
   log?: (line: string) => void;
   /** Called after every epoch (for progress displays). */
   onEpoch?: (entry: EpochLog, maxEpochs: number) => void;
@@ -258,6 +265,9 @@ export function fitRanker(
 ): FitResult {
   const opts: FitOptions = { ...FIT_DEFAULTS, ...options };
   const log = opts.log ?? (() => {});
+  if (opts.distill !== undefined && !(opts.distill >= 0 && opts.distill <= 1))
+    throw new RangeError(`distill must be in [0, 1], got ${opts.distill}`);
+  if (opts.distill && !opts.teachers?.length) throw new RangeError("distill needs at least one teacher");
   const instances = makeInstances(train, opts.instances);
   if (instances.length === 0) throw new Error("no training instance has a held-out title among its candidates");
   const rng = new Rng(opts.seed);
@@ -308,6 +318,15 @@ export function fitRanker(
         x.set(rowFeatures(inst.list, inst.context, rows, collaborative), row * FEATURE_COUNT);
         row += rows.length;
       }
+      let teacher: Float64Array | undefined;
+      if (opts.teachers?.length) {
+        teacher = new Float64Array(totalRows);
+        for (const t of opts.teachers) {
+          const ts = t.score(x, totalRows);
+          for (let i = 0; i < totalRows; i++)
+            teacher[i] = (teacher[i] as number) + (ts[i] as number) / opts.teachers.length;
+        }
+      }
       const input = model.standardise(x, totalRows);
       const { acts } = model.forward(input, totalRows);
       const scores = acts[acts.length - 1] as Float32Array;
@@ -318,7 +337,10 @@ export function fitRanker(
         const s = Array.from({ length: n }, (_, i) => scores[offsetRow + i] as number);
         const g = new Float64Array(n);
         let loss: number;
-        if (opts.loss === "softmax") {
+        if (teacher && opts.distill) {
+          const t = teacher.subarray(offsetRow, offsetRow + n);
+          loss = distillListLoss(s, sample.positive, t, opts.distill, g, sample.offset);
+        } else if (opts.loss === "softmax") {
           loss = softmaxListLoss(s, sample.positive, g, sample.offset);
         } else {
           const pairs: number[] = [];

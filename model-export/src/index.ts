@@ -26,7 +26,14 @@ export { buildManifest, mlpFromOnnx, mlpToOnnx } from "./onnx.js";
 /** The features that describe the request's moment and device rather than the title or the user. */
 export const CONTEXT_FEATURES: readonly string[] = FEATURES.filter((f) => f.kind === "context").map((f) => f.name);
 
-export interface TrainOptions extends Partial<Omit<FitOptions, "log">> {
+export interface TrainOptions extends Partial<Omit<FitOptions, "log" | "teachers" | "distill">> {
+  /**
+   * Distil from this many nets (default 0: none). Each is trained like the model with seeds seed + 1 ...
+   * seed + N; the model is then trained on their averaged scores (fitRanker's distill weight 1). It serves
+   * at one net's cost while ranking like their average, which varies less with the training seed. Training
+   * takes N + 1 fits.
+   */
+  teachers?: number;
   /** Explicit model version (default `<dataset>-YYYYMMDD-<sha256 prefix>`). */
   version?: string;
   createdAt?: Date;
@@ -79,6 +86,8 @@ export interface TrainReport {
     /** Features held at zero weight. */
     dropFeatures: string[];
     trainCuts: number;
+    /** Nets the model was distilled from (0: trained on the labels alone). */
+    teachers: number;
   };
   history: EpochLog[];
   bestEpoch: number;
@@ -170,7 +179,27 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
     log,
     ...(options.onEpoch ? { onEpoch: options.onEpoch } : {}),
   };
-  const fitted = fitRanker(trainLists, valLists, fitOpts);
+  const teacherCount = options.teachers ?? 0;
+  if (!Number.isInteger(teacherCount) || teacherCount < 0)
+    throw new RangeError(`teachers must be a non-negative integer, got ${teacherCount}`);
+  const teachers = Array.from({ length: teacherCount }, (_, i) => {
+    const name = `teacher ${i + 1}/${teacherCount}`;
+    const r = fitRanker(trainLists, valLists, {
+      ...fitOpts,
+      seed: seed + i + 1,
+      onEpoch: undefined,
+      log: (line) => {
+        if (!line.startsWith("epoch ")) log(`${name}: ${line}`);
+      },
+    });
+    const kept = r.history[r.bestEpoch - 1];
+    log(`${name}: epoch ${r.bestEpoch} kept, validation NDCG@10 ${kept?.valNdcg10.toFixed(4)}`);
+    return r.model;
+  });
+  const fitted = fitRanker(trainLists, valLists, {
+    ...fitOpts,
+    ...(teacherCount ? { teachers, distill: 1 } : {}),
+  });
   const tFit = performance.now();
   const scorer = new CachedListScorer(fitted.model).score;
   const validation = evaluate(trainCut, scorer, valLists);
@@ -308,6 +337,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
       paramCount: fitted.model.paramCount,
       dropFeatures: resolved.dropFeatures,
       trainCuts: cuts,
+      teachers: teacherCount,
     },
     history: fitted.history,
     bestEpoch: fitted.bestEpoch,

@@ -1,6 +1,6 @@
 // Tests of the MLP: gradients against finite differences, seeded determinism, losses, Adam and standardisation folding.
 import { describe, expect, it } from "vitest";
-import { Adam, columnStats, type Dense, Mlp, pairwiseLoss, Rng, softmaxListLoss } from "./mlp.js";
+import { Adam, columnStats, type Dense, distillListLoss, Mlp, pairwiseLoss, Rng, softmaxListLoss } from "./mlp.js";
 
 function randomInputs(rng: Rng, rows: number, cols: number): Float64Array {
   return Float64Array.from({ length: rows * cols }, () => rng.normal());
@@ -80,6 +80,54 @@ describe("losses", () => {
     expect(loss).toBeCloseTo(lse - 1.5, 12);
     expect(g3[2]).toBeCloseTo(Math.exp(3 - lse), 12);
     expect(g3[0]).toBeCloseTo(Math.exp(1 - lse) - 0.5, 12);
+  });
+
+  it("distillation: a = 0 is the softmax list loss; the closed form at a = 0.5; teacher only without positives", () => {
+    const scores = [0.3, -1.2, 2, 0.7];
+    const positive = Uint8Array.from([0, 1, 0, 1]);
+    const teacher = [1, 0, -1, 2];
+    const offset = [0, 0.4, 0.4, 0];
+    const g = new Float64Array(4);
+    const gSoftmax = new Float64Array(4);
+    expect(distillListLoss(scores, positive, teacher, 0, g, offset)).toBeCloseTo(
+      softmaxListLoss(scores, positive, gSoftmax, offset),
+      12,
+    );
+    for (let i = 0; i < 4; i++) expect(g[i]).toBeCloseTo(gSoftmax[i] as number, 12);
+
+    // Student uniform over two titles, teacher softmax (0.75, 0.25), label on the first: target (0.875, 0.125).
+    const g2 = new Float64Array(2);
+    expect(distillListLoss([0, 0], Uint8Array.from([1, 0]), [Math.log(3), 0], 0.5, g2)).toBeCloseTo(Math.log(2), 12);
+    expect(g2[0]).toBeCloseTo(-0.375, 12);
+    expect(g2[1]).toBeCloseTo(0.375, 12);
+
+    // No positive: the teacher's softmax is the whole target, so a student equal to it has zero gradient.
+    const g3 = Float64Array.from([9, 9, 9]);
+    const same = [0.5, 1, -2];
+    const loss = distillListLoss(same, Uint8Array.from([0, 0, 0]), same, 0.3, g3);
+    for (const x of g3) expect(x).toBeCloseTo(0, 12);
+    const lse = Math.log(same.reduce((a, v) => a + Math.exp(v), 0));
+    expect(loss).toBeCloseTo(-same.reduce((a, v) => a + Math.exp(v - lse) * (v - lse), 0), 12);
+  });
+
+  it("distillation's gradient matches finite differences of its loss", () => {
+    const scores = [0.3, -1.2, 2, 0.7, 0.1];
+    const positive = Uint8Array.from([1, 0, 0, 1, 0]);
+    const teacher = [0.2, 0.9, -1, 1.5, 0];
+    const offset = [0, 0.5, 0.5, 0, 0.5];
+    const g = new Float64Array(5);
+    distillListLoss(scores, positive, teacher, 0.6, g, offset);
+    const h = 1e-6;
+    const scratch = new Float64Array(5);
+    for (let i = 0; i < 5; i++) {
+      const up = scores.map((v, j) => (j === i ? v + h : v));
+      const down = scores.map((v, j) => (j === i ? v - h : v));
+      const numeric =
+        (distillListLoss(up, positive, teacher, 0.6, scratch, offset) -
+          distillListLoss(down, positive, teacher, 0.6, scratch, offset)) /
+        (2 * h);
+      expect(g[i]).toBeCloseTo(numeric, 8);
+    }
   });
 
   it("a list without positives contributes nothing", () => {

@@ -422,6 +422,50 @@ export function softmaxListLoss(
 }
 
 /**
+ * Listwise distillation: softmax cross-entropy against a target mixing the labels' uniform distribution over
+ * the positives (weight 1 - a) with the teacher's softmax over the list (weight a). Offsets (the sampled
+ * negatives' logQ correction) shift the student's and the teacher's scores alike. With a = 0 it is
+ * softmaxListLoss. Writes dLoss/ds (softmax - target) into `grad`; a list without positives learns from the
+ * teacher alone.
+ */
+export function distillListLoss(
+  scores: ArrayLike<number>,
+  positive: ArrayLike<number>,
+  teacher: ArrayLike<number>,
+  a: number,
+  grad: Vec | number[],
+  offset?: ArrayLike<number>,
+): number {
+  const n = scores.length;
+  const at = (v: ArrayLike<number>, i: number) => (v[i] as number) + (offset ? (offset[i] as number) : 0);
+  let maxS = Number.NEGATIVE_INFINITY;
+  let maxT = Number.NEGATIVE_INFINITY;
+  let nPos = 0;
+  for (let i = 0; i < n; i++) {
+    maxS = Math.max(maxS, at(scores, i));
+    maxT = Math.max(maxT, at(teacher, i));
+    if (positive[i]) nPos++;
+  }
+  let sumS = 0;
+  let sumT = 0;
+  for (let i = 0; i < n; i++) {
+    sumS += Math.exp(at(scores, i) - maxS);
+    sumT += Math.exp(at(teacher, i) - maxT);
+  }
+  const lseS = maxS + Math.log(sumS);
+  const labelWeight = nPos ? 1 - a : 0;
+  const teacherWeight = nPos ? a : 1;
+  let loss = 0;
+  for (let i = 0; i < n; i++) {
+    const target = (positive[i] ? labelWeight / nPos : 0) + (teacherWeight * Math.exp(at(teacher, i) - maxT)) / sumT;
+    const logP = at(scores, i) - lseS;
+    grad[i] = Math.exp(logP) - target;
+    loss -= target * logP;
+  }
+  return loss;
+}
+
+/**
  * Pairwise RankNet/BPR loss: mean over (positive, negative) pairs of log(1 + exp(-(s_p - s_n))).
  * Writes dLoss/ds into `grad`.
  */
