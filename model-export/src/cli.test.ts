@@ -364,6 +364,23 @@ describe("evaluate across seeds", () => {
     expect(alone.results[0].evaluation).toEqual(report.runs[1].results[0].evaluation);
   }, 120_000);
 
+  it("--teachers reaches each protocol's re-ranker and the report says so", async () => {
+    const s = session();
+    const small = ["--users", "80", "--items", "120", "--epochs", "1", "--protocol", "random"];
+    const dirs = [join(tmp(), "plain"), join(tmp(), "distilled")];
+    expect(await s.run("evaluate", ...small, "--out", dirs[0] as string)).toBe(0);
+    expect(await s.run("evaluate", ...small, "--teachers", "2", "--out", dirs[1] as string)).toBe(0);
+    const [plain, distilled] = dirs.map((d) => JSON.parse(readFileSync(join(d, "evaluation.json"), "utf8")));
+    expect([plain.teachers, distilled.teachers]).toEqual([0, 2]);
+    expect(distilled.results[0].headline.origin).toEqual(plain.results[0].headline.origin);
+    expect(distilled.results[0].headline.model).not.toEqual(plain.results[0].headline.model);
+    expect(s.out.filter((l) => /^teacher [12]\/2: epoch 1 kept/.test(l))).toHaveLength(2);
+    expect(readFileSync(join(dirs[1] as string, "evaluation.html"), "utf8")).toContain(
+      "500 origin candidates per user, re-rankers distilled from 2 nets each.",
+    );
+    expect(readFileSync(join(dirs[0] as string, "evaluation.html"), "utf8")).not.toContain("distilled");
+  }, 60_000);
+
   it("bad --seeds: exit 2, the option named, nothing written", async () => {
     const out = join(tmp(), "eval");
     const s = session();

@@ -35,6 +35,8 @@ export interface EvaluationReport {
   fingerprint: string;
   seed: number;
   depth: number;
+  /** Nets each trained re-ranker was distilled from (`--teachers`; 0: none). Absent for a given model. */
+  teachers?: number;
   results: ProtocolResult[];
   /** Present when a given model was scored (`evaluate --model/--model-dir`) instead of re-rankers trained here. */
   model?: EvaluatedModel;
@@ -238,6 +240,7 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
     fingerprint: await fingerprintInteractions(dataset.interactions),
     seed,
     depth,
+    teachers: opts.teachers ?? 0,
     results,
   };
 }
@@ -336,6 +339,12 @@ function legendHtml(names: Record<Method, string>): string {
   return `<p class="legend">${items.join(" ")}</p>`;
 }
 
+/** ", re-rankers distilled from N nets" when they were; nothing otherwise. */
+function teachersNote(report: EvaluationReport): string {
+  const n = report.teachers ?? 0;
+  return n ? `, re-rankers distilled from ${n} net${n === 1 ? "" : "s"} each` : "";
+}
+
 function caveatHtml(report: EvaluationReport): string {
   const given = report.model;
   return given
@@ -346,7 +355,7 @@ function caveatHtml(report: EvaluationReport): string {
 /** A self-contained HTML page: per protocol a chart and a table, the re-ranker's gain over origin order. */
 export function renderHtml(report: EvaluationReport): string {
   const names = methodNames(report);
-  const intro = `<p>data fingerprint ${report.fingerprint.slice(0, 16)}..., seed ${report.seed}, ${report.depth} origin candidates per user. Full ranking over the origin's candidates, k = 10.</p>
+  const intro = `<p>data fingerprint ${report.fingerprint.slice(0, 16)}..., seed ${report.seed}, ${report.depth} origin candidates per user${teachersNote(report)}. Full ranking over the origin's candidates, k = 10.</p>
 ${caveatHtml(report)}${legendHtml(names)}`;
   return page(report.dataset, intro, sectionsHtml(report, names).join("\n"));
 }
@@ -362,7 +371,7 @@ export function renderSeedsHtml(report: SeedsReport): string {
         `<tr><td>${esc(s.protocol)}</td><td>${fmt(s.origin)}</td><td>${fmt(s.model)}</td><td><b>${s.gain.mean >= 0 ? "+" : ""}${s.gain.mean.toFixed(4)} (${pct(s.relative)})</b> ± ${s.gain.se.toFixed(4)}</td><td>${s.gain.sd.toFixed(4)}</td></tr>`,
     )
     .join("");
-  const intro = `<p>data fingerprint ${report.fingerprint.slice(0, 16)}..., seeds ${report.seeds.join(", ")}, ${report.depth} origin candidates per user. Full ranking over the origin's candidates, k = 10. Each seed draws the random protocol's split and every training's initialisation and sampling; the spread across seeds is what one run's paired standard error does not show.</p>
+  const intro = `<p>data fingerprint ${report.fingerprint.slice(0, 16)}..., seeds ${report.seeds.join(", ")}, ${report.depth} origin candidates per user${teachersNote(first)}. Full ranking over the origin's candidates, k = 10. Each seed draws the random protocol's split and every training's initialisation and sampling; the spread across seeds is what one run's paired standard error does not show.</p>
 ${caveatHtml(first)}<table><tr><th>protocol</th><th>origin order NDCG@10 (per seed)</th><th>${esc(names.model)} (per seed)</th><th>gain, mean ± s.e. across seeds</th><th>s.d.</th></tr>${rows}</table>
 ${legendHtml(names)}`;
   const body = report.runs.flatMap((run) => sectionsHtml(run, names, `seed ${run.seed}: `)).join("\n");
