@@ -37,8 +37,7 @@ import {
   renderHtml,
   renderSeedsHtml,
   runProtocols,
-  type SeedsReport,
-  summariseSeeds,
+  seedsReport,
 } from "./protocols.js";
 import { compareSpeed, type SpeedComparison } from "./prune.js";
 import { DEFAULT_BUDGET, formatValidation, type ValidationReport, validateArtifact } from "./validate.js";
@@ -497,15 +496,10 @@ const COMMANDS: Record<string, Command> = {
         }
         runs.push(report);
       }
-      const first = runs[0] as EvaluationReport;
-      let json: EvaluationReport | SeedsReport = first;
-      let html: string;
-      if (several) {
-        const summary = summariseSeeds(runs);
-        io.out(formatSeedSummary(summary));
-        json = { dataset: first.dataset, fingerprint: first.fingerprint, depth: first.depth, seeds, summary, runs };
-        html = renderSeedsHtml(json);
-      } else html = renderHtml(first);
+      const acrossSeeds = several ? seedsReport(runs) : null;
+      if (acrossSeeds) io.out(formatSeedSummary(acrossSeeds.summary));
+      const json = acrossSeeds ?? (runs[0] as EvaluationReport);
+      const html = acrossSeeds ? renderSeedsHtml(acrossSeeds) : renderHtml(runs[0] as EvaluationReport);
       mkdirSync(out, { recursive: true });
       writeAtomic(join(out, "evaluation.json"), `${JSON.stringify(json, null, 2)}\n`);
       writeAtomic(join(out, "evaluation.html"), html);

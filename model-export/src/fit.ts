@@ -319,7 +319,7 @@ export function fitRanker(
         row += rows.length;
       }
       let teacher: Float64Array | undefined;
-      if (opts.teachers?.length) {
+      if (opts.distill && opts.teachers?.length) {
         teacher = new Float64Array(totalRows);
         for (const t of opts.teachers) {
           const ts = t.score(x, totalRows);
@@ -337,9 +337,9 @@ export function fitRanker(
         const s = Array.from({ length: n }, (_, i) => scores[offsetRow + i] as number);
         const g = new Float64Array(n);
         let loss: number;
-        if (teacher && opts.distill) {
+        if (teacher) {
           const t = teacher.subarray(offsetRow, offsetRow + n);
-          loss = distillListLoss(s, sample.positive, t, opts.distill, g, sample.offset);
+          loss = distillListLoss(s, sample.positive, t, opts.distill as number, g, sample.offset);
         } else if (opts.loss === "softmax") {
           loss = softmaxListLoss(s, sample.positive, g, sample.offset);
         } else {

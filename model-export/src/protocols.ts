@@ -55,6 +55,14 @@ export interface SeedSummary {
   relative: number;
 }
 
+/** The report of several runs under different seeds (`evaluate --seeds`): their summary, then the runs. */
+export function seedsReport(runs: EvaluationReport[]): SeedsReport {
+  const summary = summariseSeeds(runs);
+  const first = runs[0] as EvaluationReport;
+  const seeds = runs.map((run) => run.seed);
+  return { dataset: first.dataset, fingerprint: first.fingerprint, depth: first.depth, seeds, summary, runs };
+}
+
 /** Several seeds' reports of one data set (`evaluate --seeds`), with the summary across them. */
 export interface SeedsReport {
   dataset: string;
@@ -98,7 +106,9 @@ export function summariseSeeds(runs: readonly EvaluationReport[]): SeedSummary[]
   });
 }
 
-const pct = (x: number) => `${x >= 0 ? "+" : ""}${(100 * x).toFixed(1)}%`;
+/** x with its sign, to `digits` places: "+0.0053", "-0.0020". */
+const signed = (x: number, digits: number) => `${x >= 0 ? "+" : ""}${x.toFixed(digits)}`;
+const pct = (x: number) => `${signed(100 * x, 1)}%`;
 const relativeTo = (gain: number, base: number | undefined) => (base && base > 0 ? gain / base : 0);
 
 /** One line per protocol for the CLI: the mean gain across seeds, its spread and each seed's gain. */
@@ -106,8 +116,7 @@ export function formatSeedSummary(summary: readonly SeedSummary[]): string {
   return summary
     .map((s) => {
       const perSeed = s.gain.perSeed.map((g, j) => `${s.seeds[j]}: ${pct(relativeTo(g, s.origin[j]))}`).join(", ");
-      const sign = s.gain.mean >= 0 ? "+" : "";
-      return `${s.protocol}, seeds ${s.seeds.join(", ")}: re-ranker - origin NDCG@10 ${sign}${s.gain.mean.toFixed(4)} (${pct(s.relative)}) mean, s.d. ${s.gain.sd.toFixed(4)}, s.e. ${s.gain.se.toFixed(4)} across seeds; per seed ${perSeed}`;
+      return `${s.protocol}, seeds ${s.seeds.join(", ")}: re-ranker - origin NDCG@10 ${signed(s.gain.mean, 4)} (${pct(s.relative)}) mean, s.d. ${s.gain.sd.toFixed(4)}, s.e. ${s.gain.se.toFixed(4)} across seeds; per seed ${perSeed}`;
     })
     .join("\n");
 }
@@ -309,9 +318,9 @@ function sectionsHtml(report: EvaluationReport, names: Record<Method, string>, p
       )
       .join("");
     const gain = r.headline.model.ndcg10 - r.headline.origin.ndcg10;
-    const rel = 100 * relativeTo(gain, r.headline.origin.ndcg10);
+
     return `<section><h2>${esc(prefix + r.protocol)}</h2><p>${esc(r.description)}. ${r.headline.model.count} users; ${given ? "origin fitted" : "trained"} on ${r.trainedOn.interactions} interactions.</p>
-<p class="gain">${given ? esc(given.version) : "re-ranker"} vs origin order, NDCG@10: <b>${gain >= 0 ? "+" : ""}${gain.toFixed(4)} (${rel >= 0 ? "+" : ""}${rel.toFixed(1)}%)</b></p>
+<p class="gain">${given ? esc(given.version) : "re-ranker"} vs origin order, NDCG@10: <b>${signed(gain, 4)} (${pct(relativeTo(gain, r.headline.origin.ndcg10))})</b></p>
 ${chart(r, names)}
 <table><tr><th>ranker</th>${METRIC_NAMES.map(([, l]) => `<th>${l}</th>`).join("")}</tr>${rows}</table></section>`;
   });
@@ -368,7 +377,7 @@ export function renderSeedsHtml(report: SeedsReport): string {
   const rows = report.summary
     .map(
       (s) =>
-        `<tr><td>${esc(s.protocol)}</td><td>${fmt(s.origin)}</td><td>${fmt(s.model)}</td><td><b>${s.gain.mean >= 0 ? "+" : ""}${s.gain.mean.toFixed(4)} (${pct(s.relative)})</b> ± ${s.gain.se.toFixed(4)}</td><td>${s.gain.sd.toFixed(4)}</td></tr>`,
+        `<tr><td>${esc(s.protocol)}</td><td>${fmt(s.origin)}</td><td>${fmt(s.model)}</td><td><b>${signed(s.gain.mean, 4)} (${pct(s.relative)})</b> ± ${s.gain.se.toFixed(4)}</td><td>${s.gain.sd.toFixed(4)}</td></tr>`,
     )
     .join("");
   const intro = `<p>data fingerprint ${report.fingerprint.slice(0, 16)}..., seeds ${report.seeds.join(", ")}, ${report.depth} origin candidates per user${teachersNote(first)}. Full ranking over the origin's candidates, k = 10. Each seed draws the random protocol's split and every training's initialisation and sampling; the spread across seeds is what one run's paired standard error does not show.</p>

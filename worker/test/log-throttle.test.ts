@@ -14,10 +14,15 @@ function manualClock(): { now: () => number; at: (t: number) => void } {
 /** Test details name their key by their first letter: "a2" is key a's third line. */
 const byLetter = (detail: string) => detail.charAt(0);
 
+/** A throttle of 10 s windows over test details, on a manual clock starting at 0. */
+function throttled(): { t: LogThrottle<string>; clock: ReturnType<typeof manualClock> } {
+  const clock = manualClock();
+  return { t: new LogThrottle<string>(byLetter, 10_000, 1_000, clock.now), clock };
+}
+
 describe("LogThrottle", () => {
   it("writes the first line of a key, counts the rest of its window, reports them on the next line", () => {
-    const clock = manualClock();
-    const t = new LogThrottle<string>(byLetter, 10_000, 1_000, clock.now);
+    const { t, clock } = throttled();
     const at = (ms: number, key: string) => {
       clock.at(ms);
       return t.admit(key);
@@ -44,8 +49,7 @@ describe("LogThrottle", () => {
   });
 
   it("drain() owes the skips of a key quiet for a window after its own, once, and forgets quiet keys", () => {
-    const clock = manualClock();
-    const t = new LogThrottle<string>(byLetter, 10_000, 1_000, clock.now);
+    const { t, clock } = throttled();
     t.admit("a0");
     t.admit("b0");
     clock.at(2_000);
@@ -74,8 +78,7 @@ describe("LogThrottle", () => {
   });
 
   it("a key's skips reported by its next line are not owed again by drain()", () => {
-    const clock = manualClock();
-    const t = new LogThrottle<string>(byLetter, 10_000, 1_000, clock.now);
+    const { t, clock } = throttled();
     t.admit("a0");
     t.admit("a1");
     clock.at(10_000);
