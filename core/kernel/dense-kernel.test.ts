@@ -77,6 +77,10 @@ describe("DenseKernel: bit-identical to onnxruntime-web", () => {
       ],
     ],
     [
+      "one layer, a linear model straight to the score (dot1 on the caller's rows)",
+      [{ inSize: 38, outSize: 1, transB: 1, relu: false }],
+    ],
+    [
       "a wide first layer (48 outputs: three blocks of 16) and a ReLU on the score",
       [
         { inSize: 38, outSize: 48, transB: 1, relu: true },

@@ -4,6 +4,7 @@ import type { DenseNet } from "./dense-net.js";
 interface KernelExports {
   memory: WebAssembly.Memory;
   dense(x: number, n: number, k: number, xs: number, wt: number, b: number, mp: number, y: number, relu: number): void;
+  dot1(x: number, n: number, k: number, xs: number, wt: number, b: number, mp: number, y: number, relu: number): void;
 }
 
 interface PlacedLayer {
@@ -13,6 +14,8 @@ interface PlacedLayer {
   wt: number;
   b: number;
   relu: number;
+  /** How the kernel runs it: "dot1" for a last layer of one output (rows side by side, scores contiguous). */
+  via: "dot1" | "dense";
 }
 
 const PAGE = 65_536;
@@ -56,7 +59,8 @@ export class DenseKernel {
       // The first layer reads the caller's rows as they are; later ones read padded activations (zeros past the end).
       const inRows = i === 0 ? l.inSize : pad4(l.inSize);
       const mp = pad4(l.outSize);
-      return { inSize: inRows, mp, wt: place(inRows * mp), b: place(mp), relu: l.relu ? 1 : 0 };
+      const via = i === net.layers.length - 1 && l.outSize === 1 ? "dot1" : "dense";
+      return { inSize: inRows, mp, wt: place(inRows * mp), b: place(mp), relu: l.relu ? 1 : 0, via };
     });
     this.weightsEnd = at;
     this.widest = Math.max(...this.layers.map((l) => l.mp));
@@ -87,13 +91,14 @@ export class DenseKernel {
     let stride = k;
     let dst = bufA;
     for (const l of this.layers) {
-      this.exports.dense(src, rows, l.inSize, stride, l.wt, l.b, l.mp, dst, l.relu);
+      this.exports[l.via](src, rows, l.inSize, stride, l.wt, l.b, l.mp, dst, l.relu);
       src = dst;
-      stride = l.mp;
+      stride = l.via === "dot1" ? 1 : l.mp;
       dst = dst === bufA ? bufB : bufA;
     }
-    const out = new Float32Array(rows);
     const base = src / 4;
+    if (stride === 1) return f32.slice(base, base + rows);
+    const out = new Float32Array(rows);
     for (let i = 0; i < rows; i++) out[i] = f32[base + i * stride] as number;
     return out;
   }
