@@ -1,7 +1,7 @@
 // Training-recipe experiments for the random 75/25 protocol's re-ranker, outside the CLI: lists built once, several fits.
 //
 //   DATA=<MovieLens dir>|synthetic  SEED=1  FIT_SEEDS=1,2,3  VARIANTS=base,r1,r2z \
-//     [OOF=4] [ERA_DAYS=365] [VAL_FRACTION=0.4] [ENSEMBLE=1] [DISTILL=1 STUDENT_SEEDS=11,12] \
+//     [OOF=4] [ERA_DAYS=365] [VAL_FRACTION=0.4] [ENSEMBLE=1] [DISTILL=1 STUDENT_SEEDS=11,12] [EMA=0.995] \
 //     npx tsx model-export/experiments/random-protocol.ts
 //
 // The recipe is `evaluate`'s (RANDOM_PROTOCOL_TRAINING: three seeded random quarters of the visible part, each
@@ -15,6 +15,7 @@
 // DISTILL=a[,a...]: after the base nets, one student per weight a (and per STUDENT_SEEDS, default 11) trained
 // with the base nets' averaged scores mixed into its target (fitRanker's teachers/distill): one net's cost at
 // the edge, the ensemble's rankings as far as the student learns them.
+// EMA=d: the weight-averaging decay instead of the recipe's (0.999; EMA=0 keeps the last step's weights).
 // VAL_FRACTION (default 0.15, as train): the share of users whose lists only pick the epoch.
 // OOF=G builds training lists out of fold: users fall in G groups and each group's quarter is held out of its
 // own EASE fit only, so that fit sees (G - 1) / G of the other users' quarters (EASE on ~94% of the visible
@@ -121,6 +122,7 @@ console.log(`lists built in ${lap()}: ${train.length} train, ${val.length} valid
 const fitOpts = {
   ...FIT_DEFAULTS,
   ...RANDOM_PROTOCOL_TRAINING,
+  ...(process.env.EMA ? { ema: Number(process.env.EMA) } : {}),
   dropFeatures: ds.contextObserved === false ? [...CONTEXT_FEATURES] : [],
 };
 const K = FEATURE_NAMES.length;

@@ -93,6 +93,21 @@ describe("train and export", () => {
     expect(existsSync(join(dir, "bad"))).toBe(false);
   }, 60_000);
 
+  it("--ema D keeps the weights' moving average: reported, a different model; bad values exit 2", async () => {
+    const dir = tmp();
+    const s = session();
+    expect(await s.run("train", ...SMALL, ...FIXED, "--no-variant", "--ema", "0.9", "--out", join(dir, "a"))).toBe(0);
+    expect(await s.run("train", ...SMALL, ...FIXED, "--no-variant", "--out", join(dir, "plain"))).toBe(0);
+    const read = (d: string) => JSON.parse(readFileSync(join(dir, d, "report.json"), "utf8"));
+    expect([read("a").fit.ema, read("plain").fit.ema]).toEqual([0.9, 0]);
+    expect(readFileSync(join(dir, "a", "model.onnx"))).not.toEqual(readFileSync(join(dir, "plain", "model.onnx")));
+    for (const bad of ["1", "1.5", "NaN", "x", ""]) {
+      expect(await s.run("train", ...SMALL, "--ema", bad, "--out", join(dir, "bad"))).toBe(2);
+      expect(s.err.at(-1)).toMatch(new RegExp(`^error: --ema: "${bad}" is not a number in \\[0, 1\\)`));
+    }
+    expect(existsSync(join(dir, "bad"))).toBe(false);
+  }, 60_000);
+
   it("is deterministic under --seed and writes model, manifest and report; progress bar or plain lines", async () => {
     const dir = tmp();
     const a = session(true);
@@ -323,6 +338,8 @@ describe("evaluate a given model", () => {
     expect(s.err.at(-1)).toMatch(/^error: --epochs applies to re-rankers evaluate trains/);
     expect(await evaluate(...crossnet, "--teachers", "2")).toBe(2);
     expect(s.err.at(-1)).toMatch(/^error: --teachers applies to re-rankers evaluate trains/);
+    expect(await evaluate(...crossnet, "--ema", "0.9")).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --ema applies to re-rankers evaluate trains/);
     expect(existsSync(out)).toBe(false);
   }, 60_000);
 });
@@ -380,6 +397,27 @@ describe("evaluate across seeds", () => {
     );
     expect(readFileSync(join(dirs[0] as string, "evaluation.html"), "utf8")).not.toContain("distilled");
   }, 60_000);
+
+  it("the random protocol keeps its re-ranker's weight average by default; --ema overrides it per run", async () => {
+    const s = session();
+    const small = ["--users", "80", "--items", "120", "--epochs", "1"];
+    const dirs = [join(tmp(), "default"), join(tmp(), "off")];
+    expect(await s.run("evaluate", ...small, "--out", dirs[0] as string)).toBe(0);
+    expect(await s.run("evaluate", ...small, "--ema", "0", "--out", dirs[1] as string)).toBe(0);
+    const [byDefault, off] = dirs.map((d) => JSON.parse(readFileSync(join(d, "evaluation.json"), "utf8")));
+    const emas = (r: { results: { protocol: string; ema: number }[] }) => r.results.map((x) => [x.protocol, x.ema]);
+    expect(emas(byDefault)).toEqual([
+      ["temporal", 0],
+      ["random", 0.999],
+    ]);
+    expect(emas(off)).toEqual([
+      ["temporal", 0],
+      ["random", 0],
+    ]);
+    expect(off.results[1].headline.origin).toEqual(byDefault.results[1].headline.origin);
+    expect(off.results[1].headline.model).not.toEqual(byDefault.results[1].headline.model);
+    expect(off.results[0].headline).toEqual(byDefault.results[0].headline);
+  }, 120_000);
 
   it("bad --seeds: exit 2, the option named, nothing written", async () => {
     const out = join(tmp(), "eval");

@@ -136,6 +136,15 @@ function choice<T extends string>(
 }
 
 /** `--seeds 1,2,3`: two or more distinct integers >= 0. */
+/** A weight-averaging decay: a number in [0, 1) (0 turns averaging off). */
+function decayArg(name: string, value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (typeof value !== "string" || value.trim() === "" || !(n >= 0 && n < 1))
+    throw new UsageError(`--${name}: "${value}" is not a number in [0, 1)`);
+  return n;
+}
+
 function seedsArg(value: string | boolean | undefined): number[] | undefined {
   if (value === undefined) return undefined;
   const parts = typeof value === "string" ? value.split(",") : [];
@@ -308,7 +317,7 @@ const COMMANDS: Record<string, Command> = {
     summary: "train a re-ranker on synthetic data or a MovieLens directory; writes model, manifest and report",
     usage: `usage: npm run model -- train [--data <movielens dir>] [--seed N] [--data-seed N] [--epochs N] [--out DIR] [--version V]
          [--users N] [--items N] [--generator ease|itemknn] [--loss softmax|pairwise] [--instances event|window]
-         [--created-at ISO] [--teachers N] [--no-evaluate] [--no-variant]
+         [--created-at ISO] [--teachers N] [--ema D] [--no-evaluate] [--no-variant]
   --data        a MovieLens directory (movies.csv, ratings.csv[, tags.csv]); default: the synthetic generator
   --users/items synthetic data set size (default 1000 users, 1500 titles; synthetic only)
   --seed        seeds initialisation and sampling: same seeds, same bytes (default 1)
@@ -317,6 +326,8 @@ const COMMANDS: Record<string, Command> = {
   --out         output directory (default model-export/out): model.onnx, manifest.json, report.json
   --teachers N  distil: first train N nets (seeds seed+1 ... seed+N), then the model on their averaged scores.
                 It serves at one net's cost and ranks like their average; training takes N + 1 fits
+  --ema D       keep the moving average of the weights over the training steps (decay D per step, e.g. 0.999)
+                instead of the last step's weights; 0 (the default for train) turns it off
   --no-variant  skip the pruned variant. By default train also prunes every hidden layer to half its units
                 (least important first), fine-tunes, and measures it on the same held-out lists; when its
                 NDCG@10 is within 0.5% of the full model it is written to DIR/pruned (export --variant pruned)
@@ -335,6 +346,7 @@ const COMMANDS: Record<string, Command> = {
       instances: { type: "string" },
       "created-at": { type: "string" },
       teachers: { type: "string" },
+      ema: { type: "string" },
       "no-evaluate": { type: "boolean" },
       "no-variant": { type: "boolean" },
     },
@@ -342,6 +354,7 @@ const COMMANDS: Record<string, Command> = {
       const seed = intArg("seed", v.seed, 0) ?? 1;
       const epochs = intArg("epochs", v.epochs, 1);
       const teachers = intArg("teachers", v.teachers, 0);
+      const ema = decayArg("ema", v.ema);
       const version = versionArg(v.version);
       const generator = choice("generator", v.generator, ["ease", "itemknn"] as const) ?? "ease";
       const loss = choice("loss", v.loss, ["softmax", "pairwise"] as const);
@@ -385,6 +398,7 @@ const COMMANDS: Record<string, Command> = {
         ...(loss !== undefined ? { loss } : {}),
         ...(instances !== undefined ? { instances } : {}),
         ...(teachers !== undefined ? { teachers } : {}),
+        ...(ema !== undefined ? { ema } : {}),
       };
       const { report, manifest, onnx, variant } = await trainModel(dataset, opts);
       if (barShown) bar?.("\n");
@@ -416,8 +430,8 @@ const COMMANDS: Record<string, Command> = {
   evaluate: {
     summary: "NDCG@10, Recall@10, HitRate@10, MRR: popularity, origin order, origin + re-ranker or a given model",
     usage: `usage: npm run model -- evaluate [--data <movielens dir>] [--protocol temporal|random|both]
-         [--seed N | --seeds N,N,...] [--data-seed N] [--epochs N] [--teachers N] [--users N] [--items N]
-         [--out DIR]
+         [--seed N | --seeds N,N,...] [--data-seed N] [--epochs N] [--teachers N] [--ema D] [--users N]
+         [--items N] [--out DIR]
          [--model <file.onnx> --schema <schema.json> | --model-dir <dir>] [--max-bytes N] [--max-ms MS]
   temporal  each user's latest 20% held out; the origin and the re-ranker are fitted on what came before
   random    per user a random 25% held out, all held-out titles relevant: the protocol of the public
@@ -429,11 +443,13 @@ const COMMANDS: Record<string, Command> = {
                 the split moves the gain more than one run's paired standard error shows (evaluation.json
                 then holds { seeds, summary, runs })
   --teachers N  each protocol's re-ranker is distilled from N nets, as \`train --teachers N\` does
+  --ema D       each protocol's re-ranker keeps its weights' moving average, as \`train --ema D\` does (default:
+                0.999 for the random protocol, 0 for the temporal one; 0 turns it off)
   --model F --schema S   score a model trained elsewhere instead (the schema as for \`import\`)
   --model-dir DIR        score a model-export artifact instead (DIR/model.onnx + DIR/manifest.json)
     The model is validated as \`import\`/\`validate\` do (exit 2 and nothing written when it fails), then run in
     onnxruntime-node on each protocol's held-out lists with the worker's feature code and input mapping
-    (broadcast inputs one context row). Nothing is trained (--epochs and --teachers do not apply), and the
+    (broadcast inputs one context row). Nothing is trained (--epochs, --teachers, --ema do not apply), and the
     report says the result is not clean: the model may have been trained on interactions held out here.`,
     options: {
       data: { type: "string" },
@@ -443,6 +459,7 @@ const COMMANDS: Record<string, Command> = {
       "data-seed": { type: "string" },
       epochs: { type: "string" },
       teachers: { type: "string" },
+      ema: { type: "string" },
       users: { type: "string" },
       items: { type: "string" },
       out: { type: "string" },
@@ -459,16 +476,17 @@ const COMMANDS: Record<string, Command> = {
       const seeds = several ?? [seed ?? 1];
       const epochs = intArg("epochs", v.epochs, 1);
       const teachers = intArg("teachers", v.teachers, 0);
+      const ema = decayArg("ema", v.ema);
       const which = choice("protocol", v.protocol, [...PROTOCOLS, "both"] as const) ?? "both";
       const protocols: Protocol[] = which === "both" ? [...PROTOCOLS] : [which];
       const out = resolve((v.out as string | undefined) ?? "model-export/out/eval");
       const dataDir = v.data as string | undefined;
       // A given model is checked before any data is loaded: bad input fails fast and writes nothing.
       const given = await givenModel(v, io);
-      if (given && (epochs !== undefined || teachers !== undefined))
-        throw new UsageError(
-          `--${epochs !== undefined ? "epochs" : "teachers"} applies to re-rankers evaluate trains, not to --model/--model-dir`,
-        );
+      const trainingOnly =
+        epochs !== undefined ? "epochs" : teachers !== undefined ? "teachers" : ema !== undefined ? "ema" : null;
+      if (given && trainingOnly)
+        throw new UsageError(`--${trainingOnly} applies to re-rankers evaluate trains, not to --model/--model-dir`);
       const dataset = loadCliData(dataDir, v);
       const log = (line: string) => {
         if (!line.startsWith("epoch ")) io.out(line);
@@ -484,6 +502,7 @@ const COMMANDS: Record<string, Command> = {
               log,
               ...(epochs !== undefined ? { epochs } : {}),
               ...(teachers !== undefined ? { teachers } : {}),
+              ...(ema !== undefined ? { ema } : {}),
             });
         if (report.model) io.out(`model ${report.model.version} as given: ${report.model.caveat}`);
         for (const r of report.results) {

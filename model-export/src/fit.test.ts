@@ -4,8 +4,8 @@ import { FEATURE_COUNT, FEATURE_NAMES } from "../../core/features.js";
 import { EaseGenerator } from "../../origin/src/cf/ease.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
 import { type ExampleList, listFeatures, type Stage, temporalSplit, trainStage } from "./examples.js";
-import { CachedListScorer, fitRanker, makeInstances, rowFeatures } from "./fit.js";
-import type { Dense } from "./mlp.js";
+import { averageInto, CachedListScorer, fitRanker, makeInstances, rowFeatures, windowNdcg } from "./fit.js";
+import { type Dense, Mlp } from "./mlp.js";
 
 let stage: Stage;
 
@@ -94,9 +94,41 @@ describe("fitRanker", () => {
     );
   });
 
+  it("weight averaging keeps the averaged net it validated, reproducibly, and still never reads dropped features", () => {
+    const opts = { seed: 3, epochs: 3, patience: 5, valProtocol: "window" as const, dropFeatures: ["device_tv"] };
+    const a = fitRanker(lists(), val(), { ...opts, ema: 0.9 });
+    const b = fitRanker(lists(), val(), { ...opts, ema: 0.9 });
+    const plain = fitRanker(lists(), val(), opts);
+    expect(b.model.toJson()).toEqual(a.model.toJson());
+    expect(a.model.toJson()).not.toEqual(plain.model.toJson());
+    // The kept net is the one whose validation NDCG@10 the history reports for the kept epoch.
+    const kept = a.history[a.bestEpoch - 1]?.valNdcg10;
+    expect(windowNdcg(val(), new CachedListScorer(a.model).score)).toBe(kept);
+    const first = a.model.folded().layers[0] as Dense;
+    const j = FEATURE_NAMES.indexOf("device_tv");
+    for (let o = 0; o < first.outSize; o++) expect(first.w[o * FEATURE_COUNT + j]).toBe(0);
+  });
+
+  it("refuses a weight-averaging decay outside [0, 1)", () => {
+    for (const ema of [1, -0.1, Number.NaN])
+      expect(() => fitRanker(lists(), val(), { epochs: 1, ema })).toThrow(`ema must be in [0, 1), got ${ema}`);
+  });
+
   it("refuses lists without a single labelled candidate", () => {
     const unlabelled = stage.lists.map((l) => ({ ...l, labels: new Uint8Array(l.labels.length) }));
     expect(() => fitRanker(unlabelled, [], { epochs: 1 })).toThrow("no training instance");
+  });
+});
+
+describe("averageInto", () => {
+  it("moves every weight and bias a (1 - decay) share of the way to the net's", () => {
+    const net = (w: number[], b: number[]) =>
+      new Mlp([{ inSize: 4, outSize: 1, w: Float32Array.from(w), b: Float32Array.from(b) }]);
+    const avg = net([1, 2, 3, 4], [8]);
+    averageInto(avg, net([5, 6, -1, 0], [-8]), 0.75);
+    const layer = avg.layers[0] as Dense;
+    expect([...layer.w]).toEqual([2, 3, 2, 3]);
+    expect([...layer.b]).toEqual([4]);
   });
 });
 

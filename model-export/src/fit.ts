@@ -46,6 +46,12 @@ export interface FitOptions {
    */
   teachers?: readonly Mlp[];
   distill?: number;
+  /**
+   * Weight averaging: with 0 < ema < 1 the net validated each epoch, and kept, is an exponential moving average
+   * of the weights over the Adam steps (decay `ema` per step), not the last step's weights. The average sits in
+   * a flatter region than any one step (Polyak averaging); 0 trains without it.
+   */
+  ema: number;
   log?: (line: string) => void;
   /** Called after every epoch (for progress displays). */
   onEpoch?: (entry: EpochLog, maxEpochs: number) => void;
@@ -65,6 +71,7 @@ export const FIT_DEFAULTS: FitOptions = {
   valProtocol: "next",
   standardise: true,
   dropFeatures: [],
+  ema: 0,
 };
 
 export interface EpochLog {
@@ -268,6 +275,7 @@ export function fitRanker(
   if (opts.distill !== undefined && !(opts.distill >= 0 && opts.distill <= 1))
     throw new RangeError(`distill must be in [0, 1], got ${opts.distill}`);
   if (opts.distill && !opts.teachers?.length) throw new RangeError("distill needs at least one teacher");
+  if (!(opts.ema >= 0 && opts.ema < 1)) throw new RangeError(`ema must be in [0, 1), got ${opts.ema}`);
   const instances = makeInstances(train, opts.instances);
   if (instances.length === 0) throw new Error("no training instance has a held-out title among its candidates");
   const rng = new Rng(opts.seed);
@@ -287,6 +295,7 @@ export function fitRanker(
   };
   zeroDropped();
   const adam = new Adam(model, opts.lr, opts.weightDecay);
+  const ema = opts.ema > 0 ? model.clone() : null;
   const valMetric = opts.valProtocol === "next" ? nextNdcg : windowNdcg;
   const valOrigin = valMetric(val, originScorer);
   let best = { ndcg: Number.NEGATIVE_INFINITY, epoch: 0, model: model.clone() };
@@ -359,8 +368,9 @@ export function fitRanker(
       model.backward(acts, dScore, totalRows, grads);
       adam.step(grads);
       zeroDropped();
+      if (ema) averageInto(ema, model, opts.ema);
     }
-    const valNdcg = valMetric(val, new CachedListScorer(model).score);
+    const valNdcg = valMetric(val, new CachedListScorer(ema ?? model).score);
     const seconds = (performance.now() - t0) / 1000;
     const loss = lossSum / instances.length;
     history.push({ epoch, loss, valNdcg10: valNdcg, seconds });
@@ -369,7 +379,7 @@ export function fitRanker(
       `epoch ${String(epoch).padStart(2)}  loss ${loss.toFixed(4)}  val NDCG@10 (${opts.valProtocol}) ${valNdcg.toFixed(4)} (origin ${valOrigin.toFixed(4)})  ${seconds.toFixed(2)}s`,
     );
     if (valNdcg > best.ndcg) {
-      best = { ndcg: valNdcg, epoch, model: model.clone() };
+      best = { ndcg: valNdcg, epoch, model: (ema ?? model).clone() };
       sinceBest = 0;
     } else if (++sinceBest >= opts.patience) {
       log(`early stop: no better validation NDCG@10 for ${opts.patience} epochs; keeping epoch ${best.epoch}`);
@@ -380,6 +390,15 @@ export function fitRanker(
 }
 
 const LIST_RELATIVE = Int32Array.from(FEATURES.flatMap((f, j) => (f.listRelative ? [j] : [])));
+
+/** avg := decay * avg + (1 - decay) * net, weights and biases (both nets of the same shape). */
+export function averageInto(avg: Mlp, net: Mlp, decay: number): void {
+  avg.layers.forEach((a, l) => {
+    const src = net.layers[l] as Dense;
+    for (let i = 0; i < a.w.length; i++) a.w[i] = decay * (a.w[i] as number) + (1 - decay) * (src.w[i] as number);
+    for (let i = 0; i < a.b.length; i++) a.b[i] = decay * (a.b[i] as number) + (1 - decay) * (src.b[i] as number);
+  });
+}
 
 /**
  * Features of some rows of a list in a context, without extracting the whole list: extractFeatures runs on a

@@ -88,6 +88,8 @@ export interface TrainReport {
     trainCuts: number;
     /** Nets the model was distilled from (0: trained on the labels alone). */
     teachers: number;
+    /** Weight-averaging decay per step (0: the last step's weights, not an average). */
+    ema: number;
   };
   history: EpochLog[];
   bestEpoch: number;
@@ -338,6 +340,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
       dropFeatures: resolved.dropFeatures,
       trainCuts: cuts,
       teachers: teacherCount,
+      ema: resolved.ema,
     },
     history: fitted.history,
     bestEpoch: fitted.bestEpoch,

@@ -27,6 +27,8 @@ export interface ProtocolResult {
   headline: Record<Method, Metrics>;
   evaluation: Evaluation;
   trainedOn: { interactions: number; fingerprint: string };
+  /** The weight-averaging decay its re-ranker was trained with (0: none). Absent for a given model. */
+  ema?: number;
   seconds: number;
 }
 
@@ -146,6 +148,9 @@ export const RANDOM_PROTOCOL_TRAINING = {
   epochs: 40,
   patience: 10,
   trainCuts: 3,
+  // The net kept is the moving average of its weights (decay per Adam step; ~5 epochs of these batches). On
+  // ml-latest-small one such net ranked about as well as three nets' scores averaged (model-export/README.md).
+  ema: 0.999,
 } as const satisfies Partial<TrainOptions>;
 
 /**
@@ -213,6 +218,7 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
         headline: e.window,
         evaluation: e,
         trainedOn: await describeVisible(temporalSplit(dataset, opts.split).flatMap((s) => [...s.fit, ...s.val])),
+        ema: trained.report.fit.ema,
         seconds: (performance.now() - t0) / 1000,
       });
       continue;
@@ -241,6 +247,7 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
       headline: e.window,
       evaluation: e,
       trainedOn: await describeVisible(split.train),
+      ema: trained.report.fit.ema,
       seconds: (performance.now() - t0) / 1000,
     });
   }
