@@ -4,7 +4,15 @@ import { FEATURE_COUNT, FEATURE_NAMES } from "../../core/features.js";
 import { EaseGenerator } from "../../origin/src/cf/ease.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
 import { type ExampleList, listFeatures, type Stage, temporalSplit, trainStage } from "./examples.js";
-import { averageInto, CachedListScorer, fitRanker, makeInstances, rowFeatures, windowNdcg } from "./fit.js";
+import {
+  averageInto,
+  CachedListScorer,
+  debiasedAverage,
+  fitRanker,
+  makeInstances,
+  rowFeatures,
+  windowNdcg,
+} from "./fit.js";
 import { type Dense, Mlp } from "./mlp.js";
 
 let stage: Stage;
@@ -109,6 +117,18 @@ describe("fitRanker", () => {
     for (let o = 0; o < first.outSize; o++) expect(first.w[o * FEATURE_COUNT + j]).toBe(0);
   });
 
+  it("weight averaging never keeps a share of the random start: after one step the average is that step", () => {
+    // One batch holds every instance, so an epoch is one Adam step; a plain average would still be 99% init.
+    const opts = { seed: 3, epochs: 1, batch: 100_000, valProtocol: "window" as const };
+    const averaged = fitRanker(lists(), val(), { ...opts, ema: 0.99 }).model;
+    const stepped = fitRanker(lists(), val(), opts).model;
+    averaged.layers.forEach((layer, l) => {
+      const want = stepped.layers[l] as Dense;
+      layer.w.forEach((w, i) => expect(Math.abs(w - (want.w[i] as number))).toBeLessThan(1e-6));
+      layer.b.forEach((b, i) => expect(Math.abs(b - (want.b[i] as number))).toBeLessThan(1e-6));
+    });
+  });
+
   it("refuses a weight-averaging decay outside [0, 1)", () => {
     for (const ema of [1, -0.1, Number.NaN])
       expect(() => fitRanker(lists(), val(), { epochs: 1, ema })).toThrow(`ema must be in [0, 1), got ${ema}`);
@@ -129,6 +149,21 @@ describe("averageInto", () => {
     const layer = avg.layers[0] as Dense;
     expect([...layer.w]).toEqual([2, 3, 2, 3]);
     expect([...layer.b]).toEqual([4]);
+  });
+});
+
+describe("debiasedAverage", () => {
+  it("scales a moving average started from zero so its weights over the steps sum to one", () => {
+    const net = (w: number[], b: number[]) =>
+      new Mlp([{ inSize: 4, outSize: 1, w: Float32Array.from(w), b: Float32Array.from(b) }]);
+    const sum = net([0, 0, 0, 0], [0]);
+    averageInto(sum, net([3, 0, -3, 6], [3]), 0.5);
+    averageInto(sum, net([0, 3, 3, 6], [0]), 0.5);
+    const into = net([9, 9, 9, 9], [9]);
+    debiasedAverage(sum, 0.5, 2, into);
+    // (1 - 0.5) (0.5 A + B) / (1 - 0.5^2) = (A + 2B) / 3
+    expect([...(into.layers[0] as Dense).w]).toEqual([1, 2, 1, 6]);
+    expect([...(into.layers[0] as Dense).b]).toEqual([1]);
   });
 });
 
