@@ -15,7 +15,7 @@
 // DISTILL=a[,a...]: after the base nets, one student per weight a (and per STUDENT_SEEDS, default 11) trained
 // with the base nets' averaged scores mixed into its target (fitRanker's teachers/distill): one net's cost at
 // the edge, the ensemble's rankings as far as the student learns them.
-// EMA=d: the weight-averaging decay instead of the recipe's (0.999; EMA=0 keeps the last step's weights).
+// EMA=d: keep the bias-corrected moving average of the weights, decay d per step (fitRanker's ema).
 // VAL_FRACTION (default 0.15, as train): the share of users whose lists only pick the epoch.
 // OOF=G builds training lists out of fold: users fall in G groups and each group's quarter is held out of its
 // own EASE fit only, so that fit sees (G - 1) / G of the other users' quarters (EASE on ~94% of the visible

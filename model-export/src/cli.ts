@@ -326,8 +326,8 @@ const COMMANDS: Record<string, Command> = {
   --out         output directory (default model-export/out): model.onnx, manifest.json, report.json
   --teachers N  distil: first train N nets (seeds seed+1 ... seed+N), then the model on their averaged scores.
                 It serves at one net's cost and ranks like their average; training takes N + 1 fits
-  --ema D       keep the moving average of the weights over the training steps (decay D per step, e.g. 0.999)
-                instead of the last step's weights; 0 (the default for train) turns it off
+  --ema D       keep the moving average of the weights over the training steps (decay D per step, e.g. 0.999,
+                bias-corrected) instead of the last step's weights; 0, the default, turns it off
   --no-variant  skip the pruned variant. By default train also prunes every hidden layer to half its units
                 (least important first), fine-tunes, and measures it on the same held-out lists; when its
                 NDCG@10 is within 0.5% of the full model it is written to DIR/pruned (export --variant pruned)
@@ -443,8 +443,7 @@ const COMMANDS: Record<string, Command> = {
                 the split moves the gain more than one run's paired standard error shows (evaluation.json
                 then holds { seeds, summary, runs })
   --teachers N  each protocol's re-ranker is distilled from N nets, as \`train --teachers N\` does
-  --ema D       each protocol's re-ranker keeps its weights' moving average, as \`train --ema D\` does (default:
-                0.999 for the random protocol, 0 for the temporal one; 0 turns it off)
+  --ema D       each protocol's re-ranker keeps its weights' moving average, as \`train --ema D\` does
   --model F --schema S   score a model trained elsewhere instead (the schema as for \`import\`)
   --model-dir DIR        score a model-export artifact instead (DIR/model.onnx + DIR/manifest.json)
     The model is validated as \`import\`/\`validate\` do (exit 2 and nothing written when it fails), then run in

@@ -148,9 +148,6 @@ export const RANDOM_PROTOCOL_TRAINING = {
   epochs: 40,
   patience: 10,
   trainCuts: 3,
-  // The net kept is the moving average of its weights (decay per Adam step; ~5 epochs of these batches). On
-  // ml-latest-small one such net ranked about as well as three nets' scores averaged (model-export/README.md).
-  ema: 0.999,
 } as const satisfies Partial<TrainOptions>;
 
 /**
