@@ -124,8 +124,8 @@ describe("fitRanker", () => {
     const stepped = fitRanker(lists(), val(), opts).model;
     averaged.layers.forEach((layer, l) => {
       const want = stepped.layers[l] as Dense;
-      layer.w.forEach((w, i) => expect(Math.abs(w - (want.w[i] as number))).toBeLessThan(1e-6));
-      layer.b.forEach((b, i) => expect(Math.abs(b - (want.b[i] as number))).toBeLessThan(1e-6));
+      for (const [i, w] of layer.w.entries()) expect(Math.abs(w - (want.w[i] as number))).toBeLessThan(1e-6);
+      for (const [i, b] of layer.b.entries()) expect(Math.abs(b - (want.b[i] as number))).toBeLessThan(1e-6);
     });
   });
 
