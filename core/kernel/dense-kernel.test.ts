@@ -129,6 +129,14 @@ describe("DenseKernel: edges", () => {
     expect(() => kernel.score(new Float32Array(37), 1)).toThrow("37 values for 1 rows of 38");
   });
 
+  it("refuses a net whose last layer is not one score per row", () => {
+    const layer = { inSize: 4, outSize: 2, w: new Float32Array(8), b: new Float32Array(2), relu: false };
+    const two: DenseNet = { input: "x", output: "y", inputSize: 4, layers: [layer] };
+    expect(() => new DenseKernel(kernelModule, two)).toThrow(
+      "the last layer has 2 outputs; the kernel scores one per row",
+    );
+  });
+
   it(`refuses a layer of more than ${MAX_LAYER_INPUTS} inputs`, () => {
     const wide = netOf(gemmChain([{ inSize: MAX_LAYER_INPUTS + 1, outSize: 1, transB: 1, relu: false }]));
     expect(() => new DenseKernel(kernelModule, wide)).toThrow(

@@ -14,7 +14,7 @@ interface PlacedLayer {
   wt: number;
   b: number;
   relu: number;
-  /** How the kernel runs it: "dot1" for a last layer of one output (rows side by side, scores contiguous). */
+  /** How the kernel runs it: "dot1" for the score layer (rows side by side, scores contiguous), else "dense". */
   via: "dot1" | "dense";
 }
 
@@ -47,6 +47,9 @@ export class DenseKernel {
   constructor(module: WebAssembly.Module, net: DenseNet, maxLayerInputs = MAX_LAYER_INPUTS) {
     const wide = net.layers.find((l) => l.inSize > maxLayerInputs);
     if (wide) throw new RangeError(`a layer reads ${wide.inSize} inputs; the kernel reads at most ${maxLayerInputs}`);
+    const scores = net.layers[net.layers.length - 1]?.outSize;
+    if (scores !== 1)
+      throw new RangeError(`the last layer has ${scores ?? "no"} outputs; the kernel scores one per row`);
     this.exports = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
     this.inputSize = net.inputSize;
     let at = 0;
@@ -59,7 +62,7 @@ export class DenseKernel {
       // The first layer reads the caller's rows as they are; later ones read padded activations (zeros past the end).
       const inRows = i === 0 ? l.inSize : pad4(l.inSize);
       const mp = pad4(l.outSize);
-      const via = i === net.layers.length - 1 && l.outSize === 1 ? "dot1" : "dense";
+      const via = i === net.layers.length - 1 ? "dot1" : "dense";
       return { inSize: inRows, mp, wt: place(inRows * mp), b: place(mp), relu: l.relu ? 1 : 0, via };
     });
     this.weightsEnd = at;
@@ -93,14 +96,11 @@ export class DenseKernel {
     for (const l of this.layers) {
       this.exports[l.via](src, rows, l.inSize, stride, l.wt, l.b, l.mp, dst, l.relu);
       src = dst;
-      stride = l.via === "dot1" ? 1 : l.mp;
+      stride = l.mp;
       dst = dst === bufA ? bufB : bufA;
     }
-    const base = src / 4;
-    if (stride === 1) return f32.slice(base, base + rows);
-    const out = new Float32Array(rows);
-    for (let i = 0; i < rows; i++) out[i] = f32[base + i * stride] as number;
-    return out;
+    // The last layer is dot1's: one score per row, contiguous.
+    return f32.slice(src / 4, src / 4 + rows);
   }
 
   /** The memory as floats, grown to hold `bytes` first (growing detaches earlier views). */

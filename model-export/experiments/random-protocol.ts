@@ -16,18 +16,28 @@
 // with the base nets' averaged scores mixed into its target (fitRanker's teachers/distill): one net's cost at
 // the edge, the ensemble's rankings as far as the student learns them.
 // EMA=d: keep the bias-corrected moving average of the weights, decay d per step (fitRanker's ema).
+// BLEND=r[,r...]: each base net is also scored blended with its own initial weights, (1 - r) kept + r initial
+// (the dropped features' columns held at zero in both): does a share of the random start help, as the
+// weight average that kept one did?
 // VAL_FRACTION (default 0.15, as train): the share of users whose lists only pick the epoch.
 // OOF=G builds training lists out of fold: users fall in G groups and each group's quarter is held out of its
 // own EASE fit only, so that fit sees (G - 1) / G of the other users' quarters (EASE on ~94% of the visible
 // part for G = 4 instead of 75%), closer to the evaluation's EASE, which sees all of it.
-import { FEATURE_NAMES } from "../../core/features.js";
+import { FEATURE_NAMES, featureIndices } from "../../core/features.js";
 import { EaseGenerator } from "../../origin/src/cf/ease.js";
 import type { Interaction } from "../../origin/src/dataset.js";
 import { loadMovieLens } from "../../origin/src/movielens.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
 import { evaluate } from "../src/evaluate.js";
 import { buildStage, type ExampleList, randomSplit } from "../src/examples.js";
-import { CachedListScorer, FIT_DEFAULTS, fitRanker, instanceStandardisation, makeInstances } from "../src/fit.js";
+import {
+  averageInto,
+  CachedListScorer,
+  FIT_DEFAULTS,
+  fitRanker,
+  instanceStandardisation,
+  makeInstances,
+} from "../src/fit.js";
 import { CONTEXT_FEATURES, pickValidationUsers, randomCutSplit } from "../src/index.js";
 import { type Dense, Mlp } from "../src/mlp.js";
 import { heldOutStage, RANDOM_PROTOCOL_TRAINING } from "../src/protocols.js";
@@ -159,6 +169,19 @@ for (const fitSeed of fitSeeds) {
       v === "base" ? undefined : originOrderStart(fitSeed, Number.parseFloat(v.slice(1)), !v.endsWith("z"));
     const r = fitRanker(train, val, { ...fitOpts, seed: fitSeed, ...(initial ? { initial } : {}) });
     trained.set(v, [...(trained.get(v) ?? []), r.model]);
+    for (const share of process.env.BLEND && v === "base" ? process.env.BLEND.split(",").map(Number) : []) {
+      const start = Mlp.init({ inputSize: K, hidden: fitOpts.hidden }, fitSeed);
+      const first = start.layers[0] as Dense;
+      for (const j of featureIndices(fitOpts.dropFeatures))
+        for (let o = 0; o < first.outSize; o++) first.w[o * K + j] = 0;
+      const blended = r.model.clone();
+      averageInto(blended, start, 1 - share);
+      const eb = evaluate(stage, new CachedListScorer(blended).score);
+      const gb = eb.gain.window;
+      console.log(
+        `${ds.name} seed ${seed} fit ${fitSeed} blended with ${share} of its start: re-ranker ${eb.window.model.ndcg10.toFixed(4)}, gain ${((100 * gb.ndcg10) / eb.window.origin.ndcg10).toFixed(2)}% ± ${gb.se.toFixed(4)}`,
+      );
+    }
     const e = evaluate(stage, new CachedListScorer(r.model).score);
     const g = e.gain.window;
     console.log(
