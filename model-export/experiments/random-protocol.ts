@@ -15,7 +15,7 @@
 // DISTILL=a[,a...]: after the base nets, one student per weight a (and per STUDENT_SEEDS, default 11) trained
 // with the base nets' averaged scores mixed into its target (fitRanker's teachers/distill): one net's cost at
 // the edge, the ensemble's rankings as far as the student learns them.
-// EMA=d: keep the bias-corrected moving average of the weights, decay d per step (fitRanker's ema).
+// EMA=d: keep the moving average of the weights, decay d per step from the initial weights (fitRanker's ema).
 // BLEND=r[,r...]: each base net is also scored blended with its own initial weights, (1 - r) kept + r initial
 // (the dropped features' columns held at zero in both): does a share of the random start help, as the
 // weight average that kept one did?

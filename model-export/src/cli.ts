@@ -327,7 +327,7 @@ const COMMANDS: Record<string, Command> = {
   --teachers N  distil: first train N nets (seeds seed+1 ... seed+N), then the model on their averaged scores.
                 It serves at one net's cost and ranks like their average; training takes N + 1 fits
   --ema D       keep the moving average of the weights over the training steps (decay D per step, e.g. 0.999,
-                bias-corrected) instead of the last step's weights; 0, the default, turns it off
+                started from the initial weights) instead of the last step's; 0, the default, turns it off
   --no-variant  skip the pruned variant. By default train also prunes every hidden layer to half its units
                 (least important first), fine-tunes, and measures it on the same held-out lists; when its
                 NDCG@10 is within 0.5% of the full model it is written to DIR/pruned (export --variant pruned)

@@ -48,10 +48,10 @@ export interface FitOptions {
   distill?: number;
   /**
    * Weight averaging: with 0 < ema < 1 the net validated each epoch, and kept, is an exponential moving average
-   * of the weights after each Adam step (decay `ema` per step), not the last step's weights. The average sits in
-   * a flatter region than any one step (Polyak averaging); 0 trains without it. It is bias-corrected (the
-   * average of the steps taken so far, weights summing to one), so the initial weights are never part of it:
-   * an early epoch's average is not a blend with the random start.
+   * of the weights after each Adam step (decay `ema` per step), not the last step's weights; 0 trains without
+   * it. The average starts from the initial weights and is not bias-corrected, as PyTorch's AveragedModel and
+   * timm's ModelEma do it, so after t steps it still holds a share ema^t of the random start. On the random
+   * protocol that version measured better than a corrected one (model-export/README.md).
    */
   ema: number;
   log?: (line: string) => void;
@@ -297,14 +297,7 @@ export function fitRanker(
   };
   zeroDropped();
   const adam = new Adam(model, opts.lr, opts.weightDecay);
-  // The running sum starts from zero; the net validated is that sum / (1 - ema^steps) (see debiasedAverage).
-  const emaSum = opts.ema > 0 ? model.clone() : null;
-  for (const l of emaSum?.layers ?? []) {
-    l.w.fill(0);
-    l.b.fill(0);
-  }
-  const ema = emaSum ? model.clone() : null;
-  let emaSteps = 0;
+  const ema = opts.ema > 0 ? model.clone() : null;
   const valMetric = opts.valProtocol === "next" ? nextNdcg : windowNdcg;
   const valOrigin = valMetric(val, originScorer);
   let best = { ndcg: Number.NEGATIVE_INFINITY, epoch: 0, model: model.clone() };
@@ -377,12 +370,8 @@ export function fitRanker(
       model.backward(acts, dScore, totalRows, grads);
       adam.step(grads);
       zeroDropped();
-      if (emaSum) {
-        averageInto(emaSum, model, opts.ema);
-        emaSteps++;
-      }
+      if (ema) averageInto(ema, model, opts.ema);
     }
-    if (emaSum && ema) debiasedAverage(emaSum, opts.ema, emaSteps, ema);
     const valNdcg = valMetric(val, new CachedListScorer(ema ?? model).score);
     const seconds = (performance.now() - t0) / 1000;
     const loss = lossSum / instances.length;
@@ -404,25 +393,12 @@ export function fitRanker(
 
 const LIST_RELATIVE = Int32Array.from(FEATURES.flatMap((f, j) => (f.listRelative ? [j] : [])));
 
-/** avg := decay * avg + (1 - decay) * net, weights and biases (all nets here of the same shape). */
+/** avg := decay * avg + (1 - decay) * net, weights and biases (both nets of the same shape). */
 export function averageInto(avg: Mlp, net: Mlp, decay: number): void {
   avg.layers.forEach((a, l) => {
     const src = net.layers[l] as Dense;
     for (let i = 0; i < a.w.length; i++) a.w[i] = decay * (a.w[i] as number) + (1 - decay) * (src.w[i] as number);
     for (let i = 0; i < a.b.length; i++) a.b[i] = decay * (a.b[i] as number) + (1 - decay) * (src.b[i] as number);
-  });
-}
-
-/**
- * into := sum / (1 - decay^steps): a moving average started from zero (`averageInto` `steps` times), scaled so
- * its weights over the steps sum to one, as Adam corrects its moments.
- */
-export function debiasedAverage(sum: Mlp, decay: number, steps: number, into: Mlp): void {
-  const scale = 1 / (1 - decay ** steps);
-  into.layers.forEach((a, l) => {
-    const src = sum.layers[l] as Dense;
-    for (let i = 0; i < a.w.length; i++) a.w[i] = (src.w[i] as number) * scale;
-    for (let i = 0; i < a.b.length; i++) a.b[i] = (src.b[i] as number) * scale;
   });
 }
 
