@@ -4,7 +4,7 @@
 ;;   x  [n][xs]  input rows; only the first k columns are read
 ;;   wt [k][mp]  W transposed, each row padded with zeros to mp (a multiple of 4) outputs
 ;;   b  [mp]     bias, zero-padded
-;;   y  [n][mp]  output rows; padded columns come out 0 (weights and bias are 0 there)
+;;   y  [n][mp]  output rows; padded columns come out 0 (weights and bias are 0 there); "dot1" writes y [n]
 ;;
 ;; Bit-exactness with onnxruntime: each output is sum_k x[k] * w[k] in increasing k, from +0, then + bias, the
 ;; order of MLAS's Gemm (product sum first, bias after), with a separate multiply and add (wasm SIMD has no fused

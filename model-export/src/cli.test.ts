@@ -418,6 +418,9 @@ describe("evaluate across seeds", () => {
       expect(averaged.results[k].headline.origin).toEqual(plain.results[k].headline.origin);
       expect(averaged.results[k].headline.model).not.toEqual(plain.results[k].headline.model);
     }
+    const page = (d: string) => readFileSync(join(d, "evaluation.html"), "utf8");
+    expect(page(dirs[1] as string).split("its weights' moving average kept (decay 0.9 per step)")).toHaveLength(3);
+    expect(page(dirs[0] as string)).not.toContain("moving average");
   }, 120_000);
 
   it("bad --seeds: exit 2, the option named, nothing written", async () => {

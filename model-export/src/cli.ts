@@ -116,13 +116,23 @@ function intArg(name: string, value: string | boolean | undefined, min: number):
   return Number(value);
 }
 
-function numArg(name: string, value: string | boolean | undefined): number | undefined {
+/** A number option inside a range `what` names ("a positive number", "a number in [0, 1)"). */
+function numArg(
+  name: string,
+  value: string | boolean | undefined,
+  ok: (n: number) => boolean = (n) => Number.isFinite(n) && n > 0,
+  what = "a positive number",
+): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (typeof value !== "string" || value.trim() === "" || !Number.isFinite(n) || n <= 0)
-    throw new UsageError(`--${name}: "${value}" is not a positive number`);
+  if (typeof value !== "string" || value.trim() === "" || !ok(n))
+    throw new UsageError(`--${name}: "${value}" is not ${what}`);
   return n;
 }
+
+/** A weight-averaging decay in [0, 1) (0 turns averaging off). */
+const decayArg = (name: string, value: string | boolean | undefined) =>
+  numArg(name, value, (n) => n >= 0 && n < 1, "a number in [0, 1)");
 
 function choice<T extends string>(
   name: string,
@@ -136,15 +146,6 @@ function choice<T extends string>(
 }
 
 /** `--seeds 1,2,3`: two or more distinct integers >= 0. */
-/** A weight-averaging decay: a number in [0, 1) (0 turns averaging off). */
-function decayArg(name: string, value: string | boolean | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (typeof value !== "string" || value.trim() === "" || !(n >= 0 && n < 1))
-    throw new UsageError(`--${name}: "${value}" is not a number in [0, 1)`);
-  return n;
-}
-
 function seedsArg(value: string | boolean | undefined): number[] | undefined {
   if (value === undefined) return undefined;
   const parts = typeof value === "string" ? value.split(",") : [];

@@ -322,8 +322,8 @@ function sectionsHtml(report: EvaluationReport, names: Record<Method, string>, p
       )
       .join("");
     const gain = r.headline.model.ndcg10 - r.headline.origin.ndcg10;
-
-    return `<section><h2>${esc(prefix + r.protocol)}</h2><p>${esc(r.description)}. ${r.headline.model.count} users; ${given ? "origin fitted" : "trained"} on ${r.trainedOn.interactions} interactions.</p>
+    const averaged = r.ema ? `, its weights' moving average kept (decay ${r.ema} per step)` : "";
+    return `<section><h2>${esc(prefix + r.protocol)}</h2><p>${esc(r.description)}. ${r.headline.model.count} users; ${given ? "origin fitted" : "trained"} on ${r.trainedOn.interactions} interactions${averaged}.</p>
 <p class="gain">${given ? esc(given.version) : "re-ranker"} vs origin order, NDCG@10: <b>${signed(gain, 4)} (${pct(relativeTo(gain, r.headline.origin.ndcg10))})</b></p>
 ${chart(r, names)}
 <table><tr><th>ranker</th>${METRIC_NAMES.map(([, l]) => `<th>${l}</th>`).join("")}</tr>${rows}</table></section>`;
