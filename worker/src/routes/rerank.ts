@@ -13,7 +13,7 @@ import { limitUser } from "../ratelimit.js";
 import type { Services } from "../services.js";
 import { finalise, type RankedItem, score } from "../serving/rank.js";
 import { validate } from "../validate.js";
-import { USER_ID } from "./recommendations.js";
+import { USER_ID } from "./params.js";
 
 /** Most candidates one call may send: the model's latency budget is sized for this. */
 export const MAX_RERANK_CANDIDATES = 1_000;
