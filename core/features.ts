@@ -18,12 +18,20 @@ export interface FeatureSpec {
    * context: a sub-list would give a different value, so training copies it from a whole-list extraction.
    */
   listRelative?: true;
+  /**
+   * The value is the same for every candidate of a request (the context, the user's activity): a scorer may
+   * compute its products once per request instead of once per candidate.
+   */
+  perRequest?: true;
+  /** An indicator: 1 when bit `genreBit` of the title's genre mask is set, else 0. */
+  genreBit?: number;
 }
 
-const genreSpecs: FeatureSpec[] = GENRES.map((g) => ({
+const genreSpecs: FeatureSpec[] = GENRES.map((g, bit) => ({
   name: `genre_${g.toLowerCase()}`,
   kind: "content",
   normalisation: "1 if the title has the genre, else 0",
+  genreBit: bit,
 }));
 
 /** The ordered feature schema: column j of a feature matrix is FEATURES[j]. */
@@ -65,7 +73,12 @@ export const FEATURES: readonly FeatureSpec[] = [
     kind: "user",
     normalisation: "mean of the user's tag shares over the title's tags (0 if none)",
   },
-  { name: "user_activity", kind: "user", normalisation: "min(1, log1p(interactions) / log1p(2000))" },
+  {
+    name: "user_activity",
+    kind: "user",
+    normalisation: "min(1, log1p(interactions) / log1p(2000))",
+    perRequest: true,
+  },
   {
     name: "year_gap",
     kind: "user",
@@ -77,13 +90,14 @@ export const FEATURES: readonly FeatureSpec[] = [
     normalisation: "popularity - mean popularity of the user's history (same scale); 0 if unknown",
   },
   ...genreSpecs,
-  { name: "hour_sin", kind: "context", normalisation: "sin(2 pi local hour / 24)" },
-  { name: "hour_cos", kind: "context", normalisation: "cos(2 pi local hour / 24)" },
-  { name: "is_weekend", kind: "context", normalisation: "1 on local Saturday and Sunday" },
+  { name: "hour_sin", kind: "context", normalisation: "sin(2 pi local hour / 24)", perRequest: true },
+  { name: "hour_cos", kind: "context", normalisation: "cos(2 pi local hour / 24)", perRequest: true },
+  { name: "is_weekend", kind: "context", normalisation: "1 on local Saturday and Sunday", perRequest: true },
   ...DEVICES.map((d) => ({
     name: `device_${d}`,
     kind: "context" as const,
     normalisation: `1 if the device is ${d}`,
+    perRequest: true as const,
   })),
 ];
 
@@ -143,6 +157,12 @@ export interface FeatureMatrix {
   data: Float32Array;
   rows: number;
   cols: number;
+  /**
+   * Set by extractFeatures: the list's genre masks (a row's genre indicator columns are its mask's bits) and the
+   * per-request values (`requestFeatures`, equal to every row's `perRequest` columns). A scorer may read those
+   * columns from here instead of the rows; a matrix built any other way has neither.
+   */
+  built?: { genres: ArrayLike<number>; request: Float32Array };
 }
 
 const LOG_RANK = Math.log1p(1000);
@@ -223,13 +243,13 @@ export function extractFeatures(
   const pop = moments(list.popularity, n);
   const genreAff = profile?.genreAffinity;
   const tagAff = profile?.tagAffinity;
-  const activity = profile ? Math.min(1, Math.log1p(profile.activity) / LOG_ACTIVITY) : 0;
   const yearMean = profile?.yearMean ?? null;
   const popularityMean = profile?.popularityMean ?? null;
-  const angle = (2 * Math.PI * ctx.localHour) / 24;
-  const hourSin = Math.sin(angle);
-  const hourCos = Math.cos(angle);
-  const weekend = ctx.weekday === 0 || ctx.weekday === 6 ? 1 : 0;
+  const request = requestFeatures(profile, ctx);
+  const activity = request[USER_ACTIVITY] as number;
+  const hourSin = request[CONTEXT_BASE] as number;
+  const hourCos = request[CONTEXT_BASE + 1] as number;
+  const weekend = request[CONTEXT_BASE + 2] as number;
   const deviceIndex = DEVICES.indexOf(ctx.device);
   const rank = rankValues(n);
   for (let i = 0; i < n; i++) {
@@ -279,7 +299,23 @@ export function extractFeatures(
     data[o + CONTEXT_BASE + 2] = weekend;
     if (deviceIndex >= 0) data[o + CONTEXT_BASE + 3 + deviceIndex] = 1;
   }
-  return { data, rows: n, cols };
+  return { data, rows: n, cols, built: { genres: list.genres, request } };
+}
+
+/**
+ * The values of the per-request columns (`perRequest` in the schema; every other column 0) as extractFeatures
+ * writes them into each row: the same expressions, rounded to float32 alike.
+ */
+export function requestFeatures(profile: FeatureProfile | null, ctx: RankingContext): Float32Array {
+  const v = new Float32Array(FEATURE_COUNT);
+  const angle = (2 * Math.PI * ctx.localHour) / 24;
+  v[CONTEXT_BASE] = Math.sin(angle);
+  v[CONTEXT_BASE + 1] = Math.cos(angle);
+  v[CONTEXT_BASE + 2] = ctx.weekday === 0 || ctx.weekday === 6 ? 1 : 0;
+  const deviceIndex = DEVICES.indexOf(ctx.device);
+  if (deviceIndex >= 0) v[CONTEXT_BASE + 3 + deviceIndex] = 1;
+  v[USER_ACTIVITY] = profile ? Math.min(1, Math.log1p(profile.activity) / LOG_ACTIVITY) : 0;
+  return v;
 }
 
 /** Column indices of `names` in the schema; throws naming the first feature the schema does not have. */

@@ -1,10 +1,34 @@
 // Runs a DenseNet on the wasm SIMD kernel in dense.wat: one instance (and memory) per model, weights written once.
+import { FEATURES, type FeatureMatrix } from "../features.js";
 import type { DenseNet } from "./dense-net.js";
 
 interface KernelExports {
   memory: WebAssembly.Memory;
   dense(x: number, n: number, k: number, xs: number, wt: number, b: number, mp: number, y: number, relu: number): void;
   dot1(x: number, n: number, k: number, xs: number, wt: number, b: number, mp: number, y: number, relu: number): void;
+  plan1(
+    x: number,
+    n: number,
+    xs: number,
+    masks: number,
+    plan: number,
+    plen: number,
+    b: number,
+    mp: number,
+    y: number,
+    relu: number,
+  ): void;
+}
+
+/** The first layer read through dense.wat's "plan1": its entries, and the per-request columns' product rows. */
+interface FirstLayerPlan {
+  /** Byte address and count of the entries (four i32 each: kind, count, w, arg). */
+  at: number;
+  entries: number;
+  /** Schema column of each per-request input, in input order, and the byte address of their product rows. */
+  requestColumns: Int32Array;
+  requestInputs: Int32Array;
+  productsAt: number;
 }
 
 interface PlacedLayer {
@@ -39,12 +63,19 @@ export class DenseKernel {
   private readonly weightsEnd: number;
   private readonly widest: number;
   private f32: Float32Array = new Float32Array(0);
+  private plan: FirstLayerPlan | null;
+  private note: string | null;
 
   /**
    * `maxLayerInputs` is MAX_LAYER_INPUTS except in tests that lift it, to show that the load-time probe catches a
    * graph whose sums would differ from onnxruntime-web's.
    */
-  constructor(module: WebAssembly.Module, net: DenseNet, maxLayerInputs = MAX_LAYER_INPUTS) {
+  /**
+   * `columns`, when given, is the schema column (core/features.ts) of each input, in input order: with it the first
+   * layer can take the genre indicators as the list's genre mask bits and the per-request columns once per call,
+   * for matrices extractFeatures built (`score`'s third argument).
+   */
+  constructor(module: WebAssembly.Module, net: DenseNet, maxLayerInputs = MAX_LAYER_INPUTS, columns?: Int32Array) {
     const wide = net.layers.find((l) => l.inSize > maxLayerInputs);
     if (wide) throw new RangeError(`a layer reads ${wide.inSize} inputs; the kernel reads at most ${maxLayerInputs}`);
     const scores = net.layers[net.layers.length - 1]?.outSize;
@@ -65,6 +96,21 @@ export class DenseKernel {
       const via = i === net.layers.length - 1 ? "dot1" : "dense";
       return { inSize: inRows, mp, wt: place(inRows * mp), b: place(mp), relu: l.relu ? 1 : 0, via };
     });
+    const roles = columns ? planRoles(net, columns) : { note: "no feature columns given" };
+    let plan: FirstLayerPlan | null = null;
+    if ("runs" in roles) {
+      const first = this.layers[0] as PlacedLayer;
+      const planAt = place(4 * roles.runs.length);
+      const productsAt = place(roles.requestInputs.length * first.mp);
+      plan = {
+        at: planAt,
+        entries: roles.runs.length,
+        requestColumns: roles.requestColumns,
+        requestInputs: roles.requestInputs,
+        productsAt,
+      };
+    }
+    this.note = "note" in roles ? roles.note : null;
     this.weightsEnd = at;
     this.widest = Math.max(...this.layers.map((l) => l.mp));
     this.f32 = this.grow(at);
@@ -76,24 +122,67 @@ export class DenseKernel {
       }
       this.f32.set(l.b, p.b / 4);
     });
+    if (plan && "runs" in roles) {
+      const first = this.layers[0] as PlacedLayer;
+      const entries = new Int32Array(this.exports.memory.buffer, plan.at, 4 * plan.entries);
+      roles.runs.forEach((r, i) => {
+        const w = r.kind === 2 ? plan.productsAt + r.from * first.mp * 4 : first.wt + r.from * first.mp * 4;
+        entries.set([r.kind, r.count, w, r.arg], 4 * i);
+      });
+    }
+    this.plan = plan;
+  }
+
+  /** True when the first layer reads indicators as bits and per-request columns once per call. */
+  get planned(): boolean {
+    return this.plan !== null;
+  }
+
+  /** Why the first layer does not (null when it does). */
+  get planNote(): string | null {
+    return this.note;
+  }
+
+  /** Stops using the plan: every call then runs the plain first layer (the same scores, by construction). */
+  dropPlan(why: string): void {
+    this.plan = null;
+    this.note = why;
   }
 
   /**
    * One score per row of `x` ([rows][inputSize], row-major). `x` is copied into the kernel's memory; the result
-   * is a fresh array the caller owns.
+   * is a fresh array the caller owns. `built` (a FeatureMatrix's, when extractFeatures made the rows `x` was
+   * selected from) lets a planned first layer read the genre indicators from its masks and the per-request
+   * columns from its values, which equal those columns of every row: the sums, and so the scores, are the same.
    */
-  score(x: Float32Array, rows: number): Float32Array {
+  score(x: Float32Array, rows: number, built?: FeatureMatrix["built"]): Float32Array {
     const k = this.inputSize;
     if (x.length < rows * k) throw new RangeError(`${x.length} values for ${rows} rows of ${k}`);
+    const plan = built ? this.plan : null;
     const xAt = this.weightsEnd;
-    const bufA = xAt + rows * k * 4;
+    const masksAt = xAt + rows * k * 4;
+    const bufA = masksAt + (plan ? rows * 4 : 0);
     const bufB = bufA + rows * this.widest * 4;
     const f32 = this.grow(bufB + rows * this.widest * 4);
     f32.set(x.subarray(0, rows * k), xAt / 4);
     let src = xAt;
     let stride = k;
     let dst = bufA;
-    for (const l of this.layers) {
+    let from = 0;
+    if (plan && built) {
+      const first = this.layers[0] as PlacedLayer;
+      this.writeProducts(plan, first, built.request);
+      const masks = new Uint32Array(f32.buffer, masksAt, rows);
+      const genres = built.genres;
+      for (let i = 0; i < rows; i++) masks[i] = genres[i] as number;
+      this.exports.plan1(xAt, rows, k, masksAt, plan.at, plan.entries, first.b, first.mp, bufA, first.relu);
+      src = bufA;
+      stride = first.mp;
+      dst = bufB;
+      from = 1;
+    }
+    for (let i = from; i < this.layers.length; i++) {
+      const l = this.layers[i] as PlacedLayer;
       this.exports[l.via](src, rows, l.inSize, stride, l.wt, l.b, l.mp, dst, l.relu);
       src = dst;
       stride = l.mp;
@@ -101,6 +190,21 @@ export class DenseKernel {
     }
     // The last layer is dot1's: one score per row, contiguous.
     return f32.slice(src / 4, src / 4 + rows);
+  }
+
+  /**
+   * Each per-request input's product row, value * W^T row, rounded to float32 once as "dense" rounds each of its
+   * products (the exact double product of two floats, rounded once), padding columns included (0 * 0).
+   */
+  private writeProducts(plan: FirstLayerPlan, first: PlacedLayer, request: Float32Array): void {
+    const f32 = this.f32;
+    const mp = first.mp;
+    for (let r = 0; r < plan.requestInputs.length; r++) {
+      const v = request[plan.requestColumns[r] as number] as number;
+      const w = first.wt / 4 + (plan.requestInputs[r] as number) * mp;
+      const out = plan.productsAt / 4 + r * mp;
+      for (let m = 0; m < mp; m++) f32[out + m] = Math.fround(v * (f32[w + m] as number));
+    }
   }
 
   /** The memory as floats, grown to hold `bytes` first (growing detaches earlier views). */
@@ -111,4 +215,53 @@ export class DenseKernel {
     if (this.f32.buffer !== memory.buffer) this.f32 = new Float32Array(memory.buffer);
     return this.f32;
   }
+}
+
+/** One run of plan1's first layer: `count` inputs from input `from` (or product row `from`), of one kind. */
+interface Run {
+  kind: 0 | 1 | 2;
+  from: number;
+  count: number;
+  arg: number;
+}
+
+/**
+ * plan1's runs for a net whose inputs are the schema columns `columns`, or why there are none: per-row inputs
+ * (kind 0), genre indicators with consecutive bits (kind 1), per-request inputs (kind 2, product rows in input
+ * order). Indicators may skip their zeros only when their weights are finite (0 * Inf would be NaN), and plan1
+ * takes outputs sixteen at a time.
+ */
+function planRoles(
+  net: DenseNet,
+  columns: Int32Array,
+): { runs: Run[]; requestColumns: Int32Array; requestInputs: Int32Array } | { note: string } {
+  const first = net.layers[0];
+  if (!first || columns.length !== net.inputSize) return { note: "the columns do not match the first layer's inputs" };
+  if (pad4(first.outSize) % 16 !== 0)
+    return { note: `the first layer has ${first.outSize} outputs; plan1 takes them sixteen at a time` };
+  const runs: Run[] = [];
+  const requestColumns: number[] = [];
+  const requestInputs: number[] = [];
+  for (let j = 0; j < columns.length; j++) {
+    const spec = FEATURES[columns[j] as number];
+    if (!spec) return { note: `input ${j} is not a schema column` };
+    const last = runs[runs.length - 1];
+    if (spec.genreBit !== undefined) {
+      for (let m = 0; m < first.outSize; m++) {
+        if (!Number.isFinite(first.w[m * first.inSize + j] as number))
+          return { note: `a weight of indicator input ${j} (${spec.name}) is not finite` };
+      }
+      if (last?.kind === 1 && last.from + last.count === j && last.arg + last.count === spec.genreBit) last.count++;
+      else runs.push({ kind: 1, from: j, count: 1, arg: spec.genreBit });
+    } else if (spec.perRequest) {
+      const r = requestInputs.length;
+      requestColumns.push(columns[j] as number);
+      requestInputs.push(j);
+      if (last?.kind === 2 && last.from + last.count === r) last.count++;
+      else runs.push({ kind: 2, from: r, count: 1, arg: 0 });
+    } else if (last?.kind === 0 && last.from + last.count === j) last.count++;
+    else runs.push({ kind: 0, from: j, count: 1, arg: 4 * j });
+  }
+  if (!runs.some((r) => r.kind !== 0)) return { note: "no indicator or per-request inputs" };
+  return { runs, requestColumns: Int32Array.from(requestColumns), requestInputs: Int32Array.from(requestInputs) };
 }

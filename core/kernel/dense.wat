@@ -12,8 +12,10 @@
 ;;   - outputs in blocks of 16 (four f32x4), two rows at a time: eight independent sums, one weight load per two;
 ;;   - the last outputs (fewer than 16) four at a time, eight rows at a time: again eight independent sums;
 ;;   - "dot1", for a last layer of one output (the score), four rows per f32x4, scores stored contiguously: 81
-;;     against 86 µs for the whole 500-candidate call, where the path above spends three lanes of four on padding.
-;; Every input is multiplied, zeros included, as MLAS does. Skipping inputs that were zero in every row of a group
+;;     against 86 µs for the whole 500-candidate call, where the path above spends three lanes of four on padding;
+;;   - "plan1", a first layer whose inputs come in runs of three kinds (below), so indicator columns cost one add
+;;     per set bit and per-request columns one add each, instead of a multiply and an add for every input.
+;; "dense" multiplies every input, zeros included, as MLAS does. Skipping inputs that were zero in every row of a group
 ;; (one-hot features, ReLU outputs) gave the same sums but cost more than it saved: the scan for them took ~14 µs
 ;; of a 500-candidate call and the skipped products ~3 (104 against 87 µs without it, bench:kernel). Nor did going
 ;; one row at a time over that row's own nonzero inputs (listed first, branch-free; 44% of the bundled model's
@@ -252,4 +254,145 @@
     (if (local.get $relu)
       (then (local.set $out (f32x4.max (local.get $out) (v128.const f32x4 0 0 0 0)))))
     (v128.store (i32.add (local.get $yrow) (local.get $off)) (local.get $out)))
+
+  ;; A first layer read through a plan: runs of columns in the layer's input order, each entry four i32s
+  ;; (kind, count, w, arg), w the byte address of the run's first row of W^T (or of its product rows):
+  ;;   kind 0, per-row values: count columns at byte offset arg of each x row, multiplied and added as "dense" does;
+  ;;   kind 1, indicators: bits [arg, arg + count) of the row's mask (masks [n], one i32 per row) say which of the
+  ;;     run's columns are 1; each set one adds its W^T row (1 * w is w), the others add nothing (0 * w would add
+  ;;     +0 or -0, which leaves a sum that started at +0 as it is, so long as w is finite: the caller checks);
+  ;;   kind 2, per-request columns: count rows of products (value * w, rounded as "dense" rounds it, made by the
+  ;;     caller once per call) added to every row as they are.
+  ;; Every output still sums its terms in the layer's input order from +0, then adds the bias: "dense"'s sum to
+  ;; the bit. Two rows at a time, sixteen outputs per block; mp must be a multiple of 16.
+  (func (export "plan1")
+    (param $x i32) (param $n i32) (param $xs i32) (param $masks i32) (param $plan i32) (param $plen i32)
+    (param $b i32) (param $mp i32) (param $y i32) (param $relu i32)
+    (local $mb i32) (local $row i32) (local $last i32) (local $xbytes i32) (local $rowbytes i32)
+    (local $x0 i32) (local $x1 i32) (local $m0 i32) (local $m1 i32) (local $y0 i32) (local $y1 i32)
+    (local $e i32) (local $pend i32) (local $kind i32) (local $count i32) (local $w i32) (local $arg i32)
+    (local $j i32) (local $bits i32) (local $wr i32)
+    (local $u v128) (local $v v128) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local.set $xbytes (i32.shl (local.get $xs) (i32.const 2)))
+    (local.set $rowbytes (i32.shl (local.get $mp) (i32.const 2)))
+    (local.set $last (i32.sub (local.get $n) (i32.const 1)))
+    (local.set $pend (i32.add (local.get $plan) (i32.shl (local.get $plen) (i32.const 4))))
+    (local.set $mb (i32.const 0))
+    (block $blocks_done
+      (loop $blocks
+        (br_if $blocks_done (i32.ge_u (local.get $mb) (local.get $mp)))
+        (local.set $row (i32.const 0))
+        (block $rows_done
+          (loop $rows
+            (br_if $rows_done (i32.ge_u (local.get $row) (local.get $n)))
+            ;; Rows past the end repeat the last row, as in "dense".
+            (local.set $x0 (call $at (local.get $x) (local.get $row) (i32.const 0) (local.get $last) (local.get $xbytes)))
+            (local.set $x1 (call $at (local.get $x) (local.get $row) (i32.const 1) (local.get $last) (local.get $xbytes)))
+            (local.set $m0 (i32.load (call $at (local.get $masks) (local.get $row) (i32.const 0) (local.get $last) (i32.const 4))))
+            (local.set $m1 (i32.load (call $at (local.get $masks) (local.get $row) (i32.const 1) (local.get $last) (i32.const 4))))
+            (local.set $a0 (v128.const f32x4 0 0 0 0))
+            (local.set $a1 (v128.const f32x4 0 0 0 0))
+            (local.set $a2 (v128.const f32x4 0 0 0 0))
+            (local.set $a3 (v128.const f32x4 0 0 0 0))
+            (local.set $c0 (v128.const f32x4 0 0 0 0))
+            (local.set $c1 (v128.const f32x4 0 0 0 0))
+            (local.set $c2 (v128.const f32x4 0 0 0 0))
+            (local.set $c3 (v128.const f32x4 0 0 0 0))
+            (local.set $e (local.get $plan))
+            (block $plan_done
+              (loop $entries
+                (br_if $plan_done (i32.ge_u (local.get $e) (local.get $pend)))
+                (local.set $kind (i32.load offset=0 (local.get $e)))
+                (local.set $count (i32.load offset=4 (local.get $e)))
+                (local.set $w (i32.add (i32.load offset=8 (local.get $e)) (i32.shl (local.get $mb) (i32.const 2))))
+                (local.set $arg (i32.load offset=12 (local.get $e)))
+                (if (i32.eqz (local.get $kind))
+                  (then
+                    (local.set $j (i32.const 0))
+                    (block $d_done
+                      (loop $ds
+                        (br_if $d_done (i32.ge_u (local.get $j) (local.get $count)))
+                        (local.set $u (f32x4.splat (f32.load (i32.add (local.get $x0) (local.get $arg)))))
+                        (local.set $v (f32x4.splat (f32.load (i32.add (local.get $x1) (local.get $arg)))))
+                        (local.set $w0 (v128.load offset=0 (local.get $w)))
+                        (local.set $w1 (v128.load offset=16 (local.get $w)))
+                        (local.set $w2 (v128.load offset=32 (local.get $w)))
+                        (local.set $w3 (v128.load offset=48 (local.get $w)))
+                        (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $u) (local.get $w0))))
+                        (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $u) (local.get $w1))))
+                        (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $u) (local.get $w2))))
+                        (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $u) (local.get $w3))))
+                        (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $v) (local.get $w0))))
+                        (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $v) (local.get $w1))))
+                        (local.set $c2 (f32x4.add (local.get $c2) (f32x4.mul (local.get $v) (local.get $w2))))
+                        (local.set $c3 (f32x4.add (local.get $c3) (f32x4.mul (local.get $v) (local.get $w3))))
+                        (local.set $w (i32.add (local.get $w) (local.get $rowbytes)))
+                        (local.set $arg (i32.add (local.get $arg) (i32.const 4)))
+                        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                        (br $ds)))))
+                (if (i32.eq (local.get $kind) (i32.const 1))
+                  (then
+                    (local.set $j (i32.sub (i32.shl (i32.const 1) (local.get $count)) (i32.const 1)))
+                    ;; Row 0's set bits, lowest (earliest column) first.
+                    (local.set $bits (i32.and (i32.shr_u (local.get $m0) (local.get $arg)) (local.get $j)))
+                    (block $b0_done
+                      (loop $b0s
+                        (br_if $b0_done (i32.eqz (local.get $bits)))
+                        (local.set $wr (i32.add (local.get $w) (i32.mul (i32.ctz (local.get $bits)) (local.get $rowbytes))))
+                        (local.set $a0 (f32x4.add (local.get $a0) (v128.load offset=0 (local.get $wr))))
+                        (local.set $a1 (f32x4.add (local.get $a1) (v128.load offset=16 (local.get $wr))))
+                        (local.set $a2 (f32x4.add (local.get $a2) (v128.load offset=32 (local.get $wr))))
+                        (local.set $a3 (f32x4.add (local.get $a3) (v128.load offset=48 (local.get $wr))))
+                        (local.set $bits (i32.and (local.get $bits) (i32.sub (local.get $bits) (i32.const 1))))
+                        (br $b0s)))
+                    (local.set $bits (i32.and (i32.shr_u (local.get $m1) (local.get $arg)) (local.get $j)))
+                    (block $b1_done
+                      (loop $b1s
+                        (br_if $b1_done (i32.eqz (local.get $bits)))
+                        (local.set $wr (i32.add (local.get $w) (i32.mul (i32.ctz (local.get $bits)) (local.get $rowbytes))))
+                        (local.set $c0 (f32x4.add (local.get $c0) (v128.load offset=0 (local.get $wr))))
+                        (local.set $c1 (f32x4.add (local.get $c1) (v128.load offset=16 (local.get $wr))))
+                        (local.set $c2 (f32x4.add (local.get $c2) (v128.load offset=32 (local.get $wr))))
+                        (local.set $c3 (f32x4.add (local.get $c3) (v128.load offset=48 (local.get $wr))))
+                        (local.set $bits (i32.and (local.get $bits) (i32.sub (local.get $bits) (i32.const 1))))
+                        (br $b1s)))))
+                (if (i32.eq (local.get $kind) (i32.const 2))
+                  (then
+                    (local.set $j (i32.const 0))
+                    (block $k_done
+                      (loop $ks
+                        (br_if $k_done (i32.ge_u (local.get $j) (local.get $count)))
+                        (local.set $w0 (v128.load offset=0 (local.get $w)))
+                        (local.set $w1 (v128.load offset=16 (local.get $w)))
+                        (local.set $w2 (v128.load offset=32 (local.get $w)))
+                        (local.set $w3 (v128.load offset=48 (local.get $w)))
+                        (local.set $a0 (f32x4.add (local.get $a0) (local.get $w0)))
+                        (local.set $a1 (f32x4.add (local.get $a1) (local.get $w1)))
+                        (local.set $a2 (f32x4.add (local.get $a2) (local.get $w2)))
+                        (local.set $a3 (f32x4.add (local.get $a3) (local.get $w3)))
+                        (local.set $c0 (f32x4.add (local.get $c0) (local.get $w0)))
+                        (local.set $c1 (f32x4.add (local.get $c1) (local.get $w1)))
+                        (local.set $c2 (f32x4.add (local.get $c2) (local.get $w2)))
+                        (local.set $c3 (f32x4.add (local.get $c3) (local.get $w3)))
+                        (local.set $w (i32.add (local.get $w) (local.get $rowbytes)))
+                        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                        (br $ks)))))
+                (local.set $e (i32.add (local.get $e) (i32.const 16)))
+                (br $entries)))
+            (local.set $y0 (call $at (local.get $y) (local.get $row) (i32.const 0) (local.get $last) (local.get $rowbytes)))
+            (local.set $y1 (call $at (local.get $y) (local.get $row) (i32.const 1) (local.get $last) (local.get $rowbytes)))
+            (call $store (local.get $a0) (local.get $b) (local.get $y0) (local.get $mb) (local.get $relu))
+            (call $store (local.get $a1) (local.get $b) (local.get $y0) (i32.add (local.get $mb) (i32.const 4)) (local.get $relu))
+            (call $store (local.get $a2) (local.get $b) (local.get $y0) (i32.add (local.get $mb) (i32.const 8)) (local.get $relu))
+            (call $store (local.get $a3) (local.get $b) (local.get $y0) (i32.add (local.get $mb) (i32.const 12)) (local.get $relu))
+            (call $store (local.get $c0) (local.get $b) (local.get $y1) (local.get $mb) (local.get $relu))
+            (call $store (local.get $c1) (local.get $b) (local.get $y1) (i32.add (local.get $mb) (i32.const 4)) (local.get $relu))
+            (call $store (local.get $c2) (local.get $b) (local.get $y1) (i32.add (local.get $mb) (i32.const 8)) (local.get $relu))
+            (call $store (local.get $c3) (local.get $b) (local.get $y1) (i32.add (local.get $mb) (i32.const 12)) (local.get $relu))
+            (local.set $row (i32.add (local.get $row) (i32.const 2)))
+            (br $rows)))
+        (local.set $mb (i32.add (local.get $mb) (i32.const 16)))
+        (br $blocks))))
 )

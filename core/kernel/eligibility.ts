@@ -1,5 +1,14 @@
 // Whether a model can run on the dense kernel: the graph test and the exactness probe the worker and `validate` share.
+import {
+  type CandidateColumns,
+  extractFeatures,
+  type FeatureProfile,
+  featureIndices,
+  type RankingContext,
+  selectColumns,
+} from "../features.js";
 import type { ModelManifest } from "../manifest.js";
+import { DEVICES } from "../vocab.js";
 import { DenseKernel } from "./dense-kernel.js";
 import { denseNetFromGraph } from "./dense-net.js";
 import { OnnxFormatError, readOnnxGraph } from "./onnx-reader.js";
@@ -30,11 +39,79 @@ export function kernelFor(
   const net = parsed.net;
   if (net.input !== input.name || net.output !== manifest.output || net.inputSize !== input.features.length)
     return { reason: "the dense chain's input or output is not the manifest's" };
+  // Inputs that are not all schema features (a hand-made test graph) still run, on the plain first layer.
+  let columns: Int32Array | undefined;
   try {
-    return { kernel: new DenseKernel(module, net, opts.maxLayerInputs) };
+    columns = featureIndices(input.features);
+  } catch {
+    columns = undefined;
+  }
+  let kernel: DenseKernel;
+  try {
+    kernel = new DenseKernel(module, net, opts.maxLayerInputs, columns);
   } catch (err) {
     return { reason: `kernel did not start: ${err instanceof Error ? err.message : String(err)}` };
   }
+  if (kernel.planned && columns) {
+    const difference = planDifference(kernel, columns);
+    if (difference) kernel.dropPlan(`its scores differ from the plain first layer's: ${difference}`);
+  }
+  return { kernel };
+}
+
+/**
+ * Lists, users and moments that reach every path of a planned first layer: each genre bit alone, none, all, and
+ * mixtures; every device; weekday and weekend; a cold user and a known one; scores and years at their extremes.
+ * 64 candidates each, from a fixed generator.
+ */
+export function probeLists(): { list: CandidateColumns; profile: FeatureProfile | null; ctx: RankingContext }[] {
+  const n = 64;
+  let state = 0x6d2b79f5;
+  const next = () => {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  const genres = Uint32Array.from({ length: n }, (_, i) =>
+    i < 19 ? 1 << i : i === 19 ? 0 : i === 20 ? 0x7ffff : i === 21 ? 0xffffffff : Math.floor(next() * 2 ** 32) >>> 0,
+  );
+  const list: CandidateColumns = {
+    size: n,
+    cfScore: Float32Array.from({ length: n }, (_, i) => (i === 0 ? 3000 : i === 1 ? -3000 : (next() - 0.3) * 10)),
+    popularity: Float32Array.from({ length: n }, () => next()),
+    genres,
+    tags: Uint32Array.from({ length: n }, () => Math.floor(next() * 2 ** 16)),
+    year: Uint16Array.from({ length: n }, (_, i) => (i % 9 === 0 ? 0 : 1900 + Math.floor(next() * 140))),
+  };
+  const known: FeatureProfile = {
+    genreAffinity: Array.from({ length: 19 }, () => next() / 4),
+    tagAffinity: Array.from({ length: 16 }, () => next() / 2),
+    activity: 340,
+    yearMean: 1991.5,
+    popularityMean: 0.42,
+  };
+  return DEVICES.flatMap((device, d) => [
+    {
+      list,
+      profile: d % 2 ? known : null,
+      ctx: { region: "probe", localHour: 5.25 * d, weekday: d, year: 2026, device },
+    },
+    { list, profile: known, ctx: { region: "probe", localHour: 23.9 - d, weekday: 6 - d, year: 2031, device } },
+  ]);
+}
+
+/**
+ * Null when the planned first layer gives the plain one's scores on every probe list (then both are ORT's: the
+ * plain layer is probed against it), else the first difference. The plan's equality is a property of its
+ * arithmetic; this catches a bug in it before it scores anything.
+ */
+function planDifference(kernel: DenseKernel, columns: Int32Array): string | null {
+  for (const [i, { list, profile, ctx }] of probeLists().entries()) {
+    const m = extractFeatures(list, profile, ctx);
+    const x = selectColumns(m, columns);
+    const difference = firstDifference(kernel.score(x, m.rows, m.built), kernel.score(x, m.rows), `list ${i} row`);
+    if (difference) return difference;
+  }
+  return null;
 }
 
 /**

@@ -138,7 +138,7 @@ describe("train and export", () => {
     // The trained artifact goes through validate, publish, activate, list and rollback.
     expect(await c.run("validate", join(dir, "x"), ...UNTIMED)).toBe(0);
     expect(c.out.at(-1)).toMatch(
-      /^model syn-x: valid\n[\s\S]*\n {2}1,000 candidates: [\d.]+ ms onnxruntime-web.*\n {2}edge engine: wasm-dense kernel \(scores equal onnxruntime-web's bit for bit\)$/,
+      /^model syn-x: valid\n[\s\S]*\n {2}1,000 candidates: [\d.]+ ms onnxruntime-web.*\n {2}edge engine: wasm-dense kernel \(scores equal onnxruntime-web's bit for bit; first layer planned: genre indicators as mask bits, per-request columns once per call\)$/,
     );
     expect(await c.run("publish", join(dir, "x"), ...UNTIMED)).toBe(0);
     expect(await c.run("publish", join(dir, "a"), ...UNTIMED)).toBe(0);

@@ -9,12 +9,13 @@ describe("dense kernel build", () => {
     expect(Buffer.from(built).equals(readFileSync(KERNEL_WASM))).toBe(true);
   });
 
-  it("exports its two layer functions, dense and dot1, and its memory, and imports nothing", () => {
+  it("exports its three layer functions, dense, dot1 and plan1, and its memory, and imports nothing", () => {
     const mod = kernelModule();
     expect(WebAssembly.Module.exports(mod)).toEqual([
       { name: "memory", kind: "memory" },
       { name: "dense", kind: "function" },
       { name: "dot1", kind: "function" },
+      { name: "plan1", kind: "function" },
     ]);
     expect(WebAssembly.Module.imports(mod)).toEqual([]);
   });

@@ -72,9 +72,9 @@ describe("validateArtifact", () => {
       readFileSync(new URL("../../worker/model/manifest.json", import.meta.url), "utf8"),
     );
     const r = await validateArtifact(bundled, bundledManifest, files);
-    expect(r.edgeEngine).toEqual({ engine: "wasm-dense", note: null });
+    expect(r.edgeEngine).toEqual({ engine: "wasm-dense", note: null, firstLayer: "planned" });
     expect(formatValidation(r).split("\n").at(-1)).toBe(
-      "  edge engine: wasm-dense kernel (scores equal onnxruntime-web's bit for bit)",
+      "  edge engine: wasm-dense kernel (scores equal onnxruntime-web's bit for bit; first layer planned: genre indicators as mask bits, per-request columns once per call)",
     );
   });
 

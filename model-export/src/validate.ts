@@ -54,8 +54,10 @@ export interface ValidationReport {
    * What will score the model at the edge: the worker's dense wasm kernel when the graph is a plain Gemm/Relu
    * chain whose scores equal onnxruntime-web's bit for bit (the worker checks the same at load), else
    * onnxruntime-web, with the reason. Information, not a check: both engines serve. Null when not reached.
+   * `firstLayer` (the kernel only): "planned" when it takes genre indicators as mask bits and per-request columns
+   * once per call (the same scores, checked against the plain layer), else why it multiplies every input.
    */
-  edgeEngine: { engine: "wasm-dense" | "onnxruntime-web"; note: string | null } | null;
+  edgeEngine: { engine: "wasm-dense" | "onnxruntime-web"; note: string | null; firstLayer?: string } | null;
 }
 
 export interface ValidateOptions {
@@ -485,7 +487,7 @@ async function edgeEngine(
     const difference = firstDifference(made.kernel.score(x.data, x.rows), x.scores, x.label);
     if (difference) return { engine: "onnxruntime-web", note: difference };
   }
-  return { engine: "wasm-dense", note: null };
+  return { engine: "wasm-dense", note: null, firstLayer: made.kernel.planNote ?? "planned" };
 }
 
 /** The report as lines for the CLI. */
@@ -507,7 +509,7 @@ export function formatValidation(r: ValidationReport): string {
   if (r.edgeEngine)
     lines.push(
       r.edgeEngine.engine === "wasm-dense"
-        ? "  edge engine: wasm-dense kernel (scores equal onnxruntime-web's bit for bit)"
+        ? `  edge engine: wasm-dense kernel (scores equal onnxruntime-web's bit for bit; first layer ${r.edgeEngine.firstLayer === "planned" ? "planned: genre indicators as mask bits, per-request columns once per call" : `plain: ${r.edgeEngine.firstLayer}`})`
         : `  edge engine: onnxruntime-web (the dense kernel does not apply: ${r.edgeEngine.note})`,
     );
   return lines.join("\n");

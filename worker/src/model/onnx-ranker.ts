@@ -126,7 +126,8 @@ export class OnnxRanker implements Ranker {
     const kernel = this.kernel;
     if (kernel) {
       try {
-        return this.checked(kernel.score(selectColumns(features, (this.inputs[0] as PreparedInput).columns), n), n);
+        const x = selectColumns(features, (this.inputs[0] as PreparedInput).columns);
+        return this.checked(kernel.score(x, n, features.built), n);
       } catch (err) {
         if (err instanceof ScoringError) throw err;
         // A kernel fault is a bug, not a model problem: this model goes back to ORT for good (same scores).
