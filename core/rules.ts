@@ -138,9 +138,13 @@ function selectSmallest(a: Float64Array, k: number): void {
   }
 }
 
+// Keys are scratch: topByScore is synchronous and copies what it returns, so one buffer serves every call.
+let scratch = new Float64Array(0);
+
 function packedKeys(scores: ArrayLike<number>): Float64Array {
   const n = scores.length;
-  const keys = new Float64Array(n);
+  if (scratch.length < n) scratch = new Float64Array(Math.max(n, 2 * scratch.length));
+  const keys = scratch.subarray(0, n);
   for (let i = 0; i < n; i++) {
     // -0 and +0 are equal scores: map both to +0 so their tie keeps origin order.
     f32[0] = (scores[i] as number) || 0;

@@ -108,7 +108,10 @@ export function addOriginFetch(stats: StatsByRegion, region: string, ok: boolean
 function countUser(r: RegionStats, user: string, n: number): void {
   const hot = r.hotUsers ?? {};
   r.hotUsers = hot;
-  hot[user] = (hot[user] ?? 0) + n;
+  const had = hot[user];
+  hot[user] = (had ?? 0) + n;
+  // A user already counted adds no entry: only a newcomer can take the table past capacity.
+  if (had !== undefined) return;
   const others = Object.keys(hot).filter((id) => id !== user);
   if (others.length < HOT_USER_CAPACITY) return;
   let min = others[0] as string;
