@@ -5,6 +5,7 @@ import {
   FEATURE_COUNT,
   FEATURE_NAMES,
   featureIndices,
+  LEADING_COLUMNS,
   profileFromHistory,
   selectColumns,
   UserProfileSchema,
@@ -21,6 +22,32 @@ const list = {
 };
 const ctx = { region: "eu-west", localHour: 18, weekday: 6, year: 2025, device: "tv" as const };
 const col = (name: string) => FEATURE_NAMES.indexOf(name);
+
+describe("extractFeatures: leading rows", () => {
+  it("writes each row's leading columns only, equal to the bit to the full matrix's, and the same built", () => {
+    const long = {
+      size: 300,
+      cfScore: Float32Array.from({ length: 300 }, (_, i) => Math.sin(i) * 5),
+      popularity: Float32Array.from({ length: 300 }, (_, i) => (i % 17) / 17),
+      genres: Uint32Array.from({ length: 300 }, (_, i) => (i * 2654435761) >>> 0),
+      tags: Uint32Array.from({ length: 300 }, (_, i) => (i * 40503) & 0xffff),
+      year: Uint16Array.from({ length: 300 }, (_, i) => (i % 7 ? 1950 + i : 0)),
+    };
+    const profile = { genreAffinity: GENRES.map((_, i) => i / 40), tagAffinity: TAGS.map(() => 0.1), activity: 55 };
+    const full = extractFeatures(long, profile, ctx);
+    const out = new Float32Array(300 * LEADING_COLUMNS + 5).fill(7);
+    const lead = extractFeatures(long, profile, ctx, out, { leading: true });
+    expect([lead.rows, lead.cols, lead.data === out, LEADING_COLUMNS]).toEqual([300, LEADING_COLUMNS, true, 12]);
+    expect(FEATURE_NAMES[LEADING_COLUMNS]).toBe("genre_action");
+    const expected = Array.from({ length: 300 * LEADING_COLUMNS }, (_, i) => {
+      const row = Math.floor(i / LEADING_COLUMNS);
+      return full.data[row * FEATURE_COUNT + (i % LEADING_COLUMNS)];
+    });
+    expect(Array.from(out.subarray(0, 300 * LEADING_COLUMNS))).toEqual(expected);
+    expect(Array.from(out.subarray(300 * LEADING_COLUMNS))).toEqual([7, 7, 7, 7, 7]);
+    expect(lead.built).toEqual(full.built);
+  });
+});
 
 describe("extractFeatures", () => {
   const profile = {

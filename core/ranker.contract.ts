@@ -57,5 +57,19 @@ export function rankerContract(name: string, make: () => Ranker | Promise<Ranker
       const b = await r.score({ ...full, rows: 10 });
       expect(Array.from(a)).toEqual(Array.from(b));
     });
+
+    it("scores a list from its columns exactly as from its matrix, when it offers to (scoreList)", async () => {
+      const r = await make();
+      for (const n of [0, 1, 7, 500]) {
+        for (const profile of [sampleProfile, null]) {
+          const list = sampleColumns(n);
+          let marks = 0;
+          const fromList = await r.scoreList?.(list, profile, sampleContext, () => marks++);
+          if (fromList === undefined || fromList === null) continue;
+          expect(marks).toBe(1);
+          expect(fromList).toEqual(await r.score(extractFeatures(list, profile, sampleContext)));
+        }
+      }
+    });
   });
 }

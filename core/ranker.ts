@@ -1,5 +1,5 @@
 // The ranker seam: anything that turns a feature matrix into one score per candidate.
-import type { FeatureMatrix } from "./features.js";
+import type { CandidateColumns, FeatureMatrix, FeatureProfile, RankingContext } from "./features.js";
 
 /** Scores candidates; higher is better. Implementations: ONNX in workerd, ONNX in Node, origin order. */
 export interface Ranker {
@@ -13,6 +13,17 @@ export interface Ranker {
   readonly engineNote?: string | null;
   /** One finite score per row; throws (or returns non-finite values, which callers reject) on failure. */
   score(features: FeatureMatrix): Promise<Float32Array>;
+  /**
+   * The scores `score(extractFeatures(list, profile, ctx))` gives, from the list's columns, for a ranker that
+   * extracts cheaper itself; null when it cannot for this call (the caller then extracts and calls `score`).
+   * `extracted` is called once the features are built, for callers that time extraction and scoring apart.
+   */
+  scoreList?(
+    list: CandidateColumns,
+    profile: FeatureProfile | null,
+    ctx: RankingContext,
+    extracted?: () => void,
+  ): Promise<Float32Array | null>;
 }
 
 /** Keeps the origin's order: score = -position. The last tier before giving up on a model. */

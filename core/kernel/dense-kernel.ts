@@ -1,5 +1,13 @@
 // Runs a DenseNet on the wasm SIMD kernel in dense.wat: one instance (and memory) per model, weights written once.
-import { FEATURES, type FeatureMatrix } from "../features.js";
+import {
+  type CandidateColumns,
+  extractFeatures,
+  FEATURES,
+  type FeatureMatrix,
+  type FeatureProfile,
+  LEADING_COLUMNS,
+  type RankingContext,
+} from "../features.js";
 import type { DenseNet } from "./dense-net.js";
 
 interface KernelExports {
@@ -22,9 +30,14 @@ interface KernelExports {
 
 /** The first layer read through dense.wat's "plan1": its entries, and the per-request columns' product rows. */
 interface FirstLayerPlan {
-  /** Byte address and count of the entries (four i32 each: kind, count, w, arg). */
+  /** Byte address and count of the entries (four i32 each: kind, count, w, arg), for rows in input order. */
   at: number;
   entries: number;
+  /**
+   * The same for rows of the schema's leading columns (extractFeatures' `leading` rows, written straight into
+   * the kernel's memory): null when an input read per row is not one of them.
+   */
+  leading: { at: number; entries: number } | null;
   /** Schema column of each per-request input, in input order, and the byte address of their product rows. */
   requestColumns: Int32Array;
   requestInputs: Int32Array;
@@ -96,15 +109,24 @@ export class DenseKernel {
       const via = i === net.layers.length - 1 ? "dot1" : "dense";
       return { inSize: inRows, mp, wt: place(inRows * mp), b: place(mp), relu: l.relu ? 1 : 0, via };
     });
-    const roles = columns ? planRoles(net, columns) : { note: "no feature columns given" };
+    const roles = columns ? planRoles(net, columns, (j) => 4 * j) : { note: "no feature columns given" };
+    const leadingRoles =
+      columns && "runs" in roles
+        ? planRoles(net, columns, (j) => ((columns[j] as number) < LEADING_COLUMNS ? 4 * (columns[j] as number) : null))
+        : null;
     let plan: FirstLayerPlan | null = null;
     if ("runs" in roles) {
       const first = this.layers[0] as PlacedLayer;
       const planAt = place(4 * roles.runs.length);
+      const leading =
+        leadingRoles && "runs" in leadingRoles
+          ? { at: place(4 * leadingRoles.runs.length), entries: leadingRoles.runs.length }
+          : null;
       const productsAt = place(roles.requestInputs.length * first.mp);
       plan = {
         at: planAt,
         entries: roles.runs.length,
+        leading,
         requestColumns: roles.requestColumns,
         requestInputs: roles.requestInputs,
         productsAt,
@@ -124,11 +146,15 @@ export class DenseKernel {
     });
     if (plan && "runs" in roles) {
       const first = this.layers[0] as PlacedLayer;
-      const entries = new Int32Array(this.exports.memory.buffer, plan.at, 4 * plan.entries);
-      roles.runs.forEach((r, i) => {
-        const w = r.kind === 2 ? plan.productsAt + r.from * first.mp * 4 : first.wt + r.from * first.mp * 4;
-        entries.set([r.kind, r.count, w, r.arg], 4 * i);
-      });
+      const write = (at: number, runs: readonly Run[]) => {
+        const entries = new Int32Array(this.exports.memory.buffer, at, 4 * runs.length);
+        runs.forEach((r, i) => {
+          const w = r.kind === 2 ? plan.productsAt + r.from * first.mp * 4 : first.wt + r.from * first.mp * 4;
+          entries.set([r.kind, r.count, w, r.arg], 4 * i);
+        });
+      };
+      write(plan.at, roles.runs);
+      if (plan.leading && leadingRoles && "runs" in leadingRoles) write(plan.leading.at, leadingRoles.runs);
     }
     this.plan = plan;
   }
@@ -136,6 +162,11 @@ export class DenseKernel {
   /** True when the first layer reads indicators as bits and per-request columns once per call. */
   get planned(): boolean {
     return this.plan !== null;
+  }
+
+  /** True when `scoreList` extracts a list's features straight into the kernel's memory. */
+  get scoresLists(): boolean {
+    return this.plan?.leading != null;
   }
 
   /** Why the first layer does not (null when it does). */
@@ -193,6 +224,54 @@ export class DenseKernel {
   }
 
   /**
+   * Scores a list's candidates from its columns: extractFeatures writes the schema's leading columns of each row
+   * straight into the kernel's memory (a third of the full matrix, and no copy), and the planned first layer takes
+   * the indicators and per-request columns from the extraction's `built`. The same features, the same sums: the
+   * scores `score` gives for the full matrix. Null when the kernel has no such plan. `extracted` is called between
+   * the extraction and the network, for callers that time the two.
+   */
+  scoreList(
+    list: CandidateColumns,
+    profile: FeatureProfile | null,
+    ctx: RankingContext,
+    extracted?: () => void,
+  ): Float32Array | null {
+    const plan = this.plan;
+    const leading = plan?.leading;
+    if (!plan || !leading) return null;
+    const rows = list.size;
+    const k = LEADING_COLUMNS;
+    const xAt = this.weightsEnd;
+    const masksAt = xAt + rows * k * 4;
+    const bufA = masksAt + rows * 4;
+    const bufB = bufA + rows * this.widest * 4;
+    const f32 = this.grow(bufB + rows * this.widest * 4);
+    const m = extractFeatures(list, profile, ctx, f32.subarray(xAt / 4, xAt / 4 + rows * k), { leading: true });
+    extracted?.();
+    if (rows === 0) return new Float32Array(0);
+    const first = this.layers[0] as PlacedLayer;
+    this.writeProducts(plan, first, (m.built as NonNullable<FeatureMatrix["built"]>).request);
+    const masks = new Uint32Array(f32.buffer, masksAt, rows);
+    const genres = list.genres;
+    for (let i = 0; i < rows; i++) masks[i] = genres[i] as number;
+    this.exports.plan1(xAt, rows, k, masksAt, leading.at, leading.entries, first.b, first.mp, bufA, first.relu);
+    return this.rest(bufA, first.mp, rows, bufA, bufB);
+  }
+
+  /** Layers 2.. from `src` (rows `stride` floats apart), ping-ponging between the two buffers; the scores. */
+  private rest(src: number, stride: number, rows: number, bufA: number, bufB: number): Float32Array {
+    let dst = src === bufA ? bufB : bufA;
+    for (let i = 1; i < this.layers.length; i++) {
+      const l = this.layers[i] as PlacedLayer;
+      this.exports[l.via](src, rows, l.inSize, stride, l.wt, l.b, l.mp, dst, l.relu);
+      src = dst;
+      stride = l.mp;
+      dst = dst === bufA ? bufB : bufA;
+    }
+    return this.f32.slice(src / 4, src / 4 + rows);
+  }
+
+  /**
    * Each per-request input's product row, value * W^T row, rounded to float32 once as "dense" rounds each of its
    * products (the exact double product of two floats, rounded once), padding columns included (0 * 0).
    */
@@ -234,6 +313,7 @@ interface Run {
 function planRoles(
   net: DenseNet,
   columns: Int32Array,
+  rowOffset: (input: number) => number | null,
 ): { runs: Run[]; requestColumns: Int32Array; requestInputs: Int32Array } | { note: string } {
   const first = net.layers[0];
   if (!first || columns.length !== net.inputSize) return { note: "the columns do not match the first layer's inputs" };
@@ -259,8 +339,12 @@ function planRoles(
       requestInputs.push(j);
       if (last?.kind === 2 && last.from + last.count === r) last.count++;
       else runs.push({ kind: 2, from: r, count: 1, arg: 0 });
-    } else if (last?.kind === 0 && last.from + last.count === j) last.count++;
-    else runs.push({ kind: 0, from: j, count: 1, arg: 4 * j });
+    } else {
+      const offset = rowOffset(j);
+      if (offset === null) return { note: `input ${j} (${spec.name}) is not in the rows` };
+      if (last?.kind === 0 && last.from + last.count === j && last.arg + 4 * last.count === offset) last.count++;
+      else runs.push({ kind: 0, from: j, count: 1, arg: offset });
+    }
   }
   if (!runs.some((r) => r.kind !== 0)) return { note: "no indicator or per-request inputs" };
   return { runs, requestColumns: Int32Array.from(requestColumns), requestInputs: Int32Array.from(requestInputs) };

@@ -108,7 +108,10 @@ function planDifference(kernel: DenseKernel, columns: Int32Array): string | null
   for (const [i, { list, profile, ctx }] of probeLists().entries()) {
     const m = extractFeatures(list, profile, ctx);
     const x = selectColumns(m, columns);
-    const difference = firstDifference(kernel.score(x, m.rows, m.built), kernel.score(x, m.rows), `list ${i} row`);
+    const plain = kernel.score(x, m.rows);
+    const difference =
+      firstDifference(kernel.score(x, m.rows, m.built), plain, `list ${i} row`) ??
+      (kernel.scoresLists ? firstDifference(kernel.scoreList(list, profile, ctx) ?? [], plain, `list ${i} row`) : null);
     if (difference) return difference;
   }
   return null;

@@ -54,6 +54,7 @@ async function compare(
       const x = selectColumns(m, columns);
       const out = await session.run({ features: new ort.Tensor("float32", x, [m.rows, columns.length]) });
       expect(kernel.score(x, m.rows, m.built)).toEqual(out.score?.data as Float32Array);
+      if (kernel.scoresLists) expect(kernel.scoreList(list, profile, ctx)).toEqual(out.score?.data as Float32Array);
       rows += m.rows;
     }
   }
@@ -71,7 +72,7 @@ describe("planned first layer: onnxruntime-web's scores to the bit", () => {
     const manifest = JSON.parse(readFileSync("worker/model/manifest.json", "utf8")) as ModelManifest;
     const made = kernelFor(kernelModule, bytes, manifest);
     if (!("kernel" in made)) throw new Error(made.reason);
-    expect([made.kernel.planned, made.kernel.planNote]).toEqual([true, null]);
+    expect([made.kernel.planned, made.kernel.scoresLists, made.kernel.planNote]).toEqual([true, true, null]);
     const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: "all" });
     const sizes = [1, 2, 3, 17, 500, 1001];
     const lists = [...sizes.map(sampleColumns), ...new Set(probeLists().map((p) => p.list))];
@@ -167,10 +168,11 @@ describe("planned first layer: when the plain one runs instead, and why", () => 
     expect([foreign.kernel.planned, foreign.kernel.planNote]).toEqual([false, "no feature columns given"]);
   });
 
-  it("after dropPlan, with the reason it was given", () => {
+  it("after dropPlan, with the reason it was given; lists are then the caller's to extract", () => {
     const kernel = new DenseKernel(kernelModule, widths(32), undefined, all);
-    expect(kernel.planned).toBe(true);
+    expect([kernel.planned, kernel.scoresLists]).toEqual([true, true]);
     kernel.dropPlan("test");
-    expect([kernel.planned, kernel.planNote]).toEqual([false, "test"]);
+    expect([kernel.planned, kernel.scoresLists, kernel.planNote]).toEqual([false, false, "test"]);
+    expect(kernel.scoreList(sampleColumns(3), null, sampleContext)).toBeNull();
   });
 });

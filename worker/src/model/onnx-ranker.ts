@@ -1,6 +1,14 @@
 // The ONNX ranker: feeds manifest-selected feature columns to an ORT session (or, for dense chains, the wasm
 // kernel that reproduces it bit for bit) and reads one score per candidate.
-import { FEATURE_COUNT, type FeatureMatrix, featureIndices, selectColumns } from "../../../core/features.js";
+import {
+  type CandidateColumns,
+  FEATURE_COUNT,
+  type FeatureMatrix,
+  type FeatureProfile,
+  featureIndices,
+  type RankingContext,
+  selectColumns,
+} from "../../../core/features.js";
 import type { DenseKernel } from "../../../core/kernel/dense-kernel.js";
 import { firstDifference, kernelFor, probeRows } from "../../../core/kernel/eligibility.js";
 import { type ModelManifest, manifestIncompatibility, sha256Hex } from "../../../core/manifest.js";
@@ -130,12 +138,7 @@ export class OnnxRanker implements Ranker {
         return this.checked(kernel.score(x, n, features.built), n);
       } catch (err) {
         if (err instanceof ScoringError) throw err;
-        // A kernel fault is a bug, not a model problem: this model goes back to ORT for good (same scores).
-        this.kernel = null;
-        this.note = `kernel failed, back on onnxruntime-web: ${errorText(err)}`;
-        console.error(
-          JSON.stringify({ level: "error", event: "kernel-failed", version: this.version, error: errorText(err) }),
-        );
+        this.kernelFailed(err);
       }
     }
     const feeds: Record<string, OrtTensor> = {};
@@ -144,6 +147,38 @@ export class OnnxRanker implements Ranker {
       feeds[input.name] = { data: selectColumns(features, input.columns, rows), dims: [rows, input.columns.length] };
     }
     return this.checked(await this.runScores(feeds, n), n);
+  }
+
+  /**
+   * The dense kernel's own extraction (Ranker.scoreList): the list's features written straight into its memory.
+   * Null when this model is not on the kernel or the kernel has no list plan; a kernel fault moves the model to
+   * ORT for good, as in `score`, and answers null so the caller takes the matrix path.
+   */
+  async scoreList(
+    list: CandidateColumns,
+    profile: FeatureProfile | null,
+    ctx: RankingContext,
+    extracted?: () => void,
+  ): Promise<Float32Array | null> {
+    const kernel = this.kernel;
+    if (!kernel?.scoresLists) return null;
+    let scores: Float32Array | null;
+    try {
+      scores = kernel.scoreList(list, profile, ctx, extracted);
+    } catch (err) {
+      this.kernelFailed(err);
+      return null;
+    }
+    return scores && this.checked(scores, list.size);
+  }
+
+  private kernelFailed(err: unknown): void {
+    // A kernel fault is a bug, not a model problem: this model goes back to ORT for good (same scores).
+    this.kernel = null;
+    this.note = `kernel failed, back on onnxruntime-web: ${errorText(err)}`;
+    console.error(
+      JSON.stringify({ level: "error", event: "kernel-failed", version: this.version, error: errorText(err) }),
+    );
   }
 
   private checked(scores: Float32Array, n: number): Float32Array {

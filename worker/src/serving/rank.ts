@@ -61,12 +61,21 @@ export async function score(
   });
   if (!ranker) return originOrder(null);
   const t0 = performance.now();
-  const buffer = takeBuffer(cols.size * FEATURE_COUNT);
-  const features = extractFeatures(cols, profile, ctx, buffer);
-  const t1 = performance.now();
-  spent.features += t1 - t0;
+  let t1 = t0;
   try {
-    const scores = await ranker.score(features).finally(() => giveBuffer(buffer));
+    // A ranker that extracts for itself (the dense kernel, into its own memory) first; else the matrix here.
+    let scores = ranker.scoreList
+      ? await ranker.scoreList(cols, profile, ctx, () => {
+          t1 = performance.now();
+        })
+      : null;
+    if (scores === null) {
+      const buffer = takeBuffer(cols.size * FEATURE_COUNT);
+      const features = extractFeatures(cols, profile, ctx, buffer);
+      t1 = performance.now();
+      scores = await ranker.score(features).finally(() => giveBuffer(buffer));
+    }
+    spent.features += t1 - t0;
     spent.model += performance.now() - t1;
     if (scores.length !== cols.size)
       return originOrder(`model ${ranker.version}: ${scores.length} scores for ${cols.size} candidates`);
@@ -74,6 +83,7 @@ export async function score(
     if (bad >= 0) return originOrder(`model ${ranker.version}: non-finite score (${scores[bad]}) at candidate ${bad}`);
     return { scores, byScore: true, modelVersion: ranker.version, problem: null };
   } catch (e) {
+    spent.features += t1 - t0;
     spent.model += performance.now() - t1;
     return originOrder(describeModelError(ranker.version, e));
   }
