@@ -126,12 +126,11 @@ async function latency(mf: Target, version: string, transport: Transport) {
     }
   }
   const samples = new Map(routes.map((r) => [r.path, [] as number[]]));
+  const order = shuffler(ROUND_SEED);
   for (let round = 0; round < ROUNDS; round++) {
-    // Interleaved, order rotating per round, so drift on a shared machine hits every route alike.
-    for (let k = 0; k < routes.length; k++) {
-      const r = routes[(round + k) % routes.length] as (typeof routes)[number];
-      (samples.get(r.path) as number[]).push((await timed(mf, r.path, transport)).ms);
-    }
+    // Interleaved, so drift on a shared machine hits every route alike, in a fresh seeded order each round: with a
+    // fixed rotation every route had the same predecessor (the no-op always followed 1,000 candidates).
+    for (const r of order(routes)) (samples.get(r.path) as number[]).push((await timed(mf, r.path, transport)).ms);
   }
   return routes.map((r) => {
     const s = samples.get(r.path) as number[];
@@ -146,6 +145,26 @@ async function latency(mf: Target, version: string, transport: Transport) {
       samples: s,
     };
   });
+}
+
+/** Seed of the rounds' orders: the same sequence of orders in every run. */
+const ROUND_SEED = 20261206;
+
+/** A seeded Fisher-Yates shuffle: each call returns a new order of the items. */
+function shuffler(seed: number) {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  return <T>(items: readonly T[]): T[] => {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [out[i], out[j]] = [out[j] as T, out[i] as T];
+    }
+    return out;
+  };
 }
 
 /** Fifths of a run: how far the ratio at 500 moves within it. */
