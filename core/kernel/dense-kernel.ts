@@ -196,31 +196,13 @@ export class DenseKernel {
     const bufB = bufA + rows * this.widest * 4;
     const f32 = this.grow(bufB + rows * this.widest * 4);
     f32.set(x.subarray(0, rows * k), xAt / 4);
-    let src = xAt;
-    let stride = k;
-    let dst = bufA;
-    let from = 0;
+    const first = this.layers[0] as PlacedLayer;
     if (plan && built) {
-      const first = this.layers[0] as PlacedLayer;
-      this.writeProducts(plan, first, built.request);
-      const masks = new Uint32Array(f32.buffer, masksAt, rows);
-      const genres = built.genres;
-      for (let i = 0; i < rows; i++) masks[i] = genres[i] as number;
-      this.exports.plan1(xAt, rows, k, masksAt, plan.at, plan.entries, first.b, first.mp, bufA, first.relu);
-      src = bufA;
-      stride = first.mp;
-      dst = bufB;
-      from = 1;
+      this.planned1(plan, plan, { x: xAt, rows, xs: k, masks: masksAt, y: bufA }, built.genres, built.request);
+    } else {
+      this.exports[first.via](xAt, rows, first.inSize, k, first.wt, first.b, first.mp, bufA, first.relu);
     }
-    for (let i = from; i < this.layers.length; i++) {
-      const l = this.layers[i] as PlacedLayer;
-      this.exports[l.via](src, rows, l.inSize, stride, l.wt, l.b, l.mp, dst, l.relu);
-      src = dst;
-      stride = l.mp;
-      dst = dst === bufA ? bufB : bufA;
-    }
-    // The last layer is dot1's: one score per row, contiguous.
-    return f32.slice(src / 4, src / 4 + rows);
+    return this.rest(bufA, first.mp, rows, bufA, bufB);
   }
 
   /**
@@ -249,16 +231,30 @@ export class DenseKernel {
     const m = extractFeatures(list, profile, ctx, f32.subarray(xAt / 4, xAt / 4 + rows * k), { leading: true });
     extracted?.();
     if (rows === 0) return new Float32Array(0);
-    const first = this.layers[0] as PlacedLayer;
-    this.writeProducts(plan, first, (m.built as NonNullable<FeatureMatrix["built"]>).request);
-    const masks = new Uint32Array(f32.buffer, masksAt, rows);
-    const genres = list.genres;
-    for (let i = 0; i < rows; i++) masks[i] = genres[i] as number;
-    this.exports.plan1(xAt, rows, k, masksAt, leading.at, leading.entries, first.b, first.mp, bufA, first.relu);
-    return this.rest(bufA, first.mp, rows, bufA, bufB);
+    const request = (m.built as NonNullable<FeatureMatrix["built"]>).request;
+    this.planned1(plan, leading, { x: xAt, rows, xs: k, masks: masksAt, y: bufA }, list.genres, request);
+    return this.rest(bufA, (this.layers[0] as PlacedLayer).mp, rows, bufA, bufB);
   }
 
-  /** Layers 2.. from `src` (rows `stride` floats apart), ping-ponging between the two buffers; the scores. */
+  /** The first layer through one of the plan's entry tables: products and masks written, then plan1. */
+  private planned1(
+    plan: FirstLayerPlan,
+    table: { at: number; entries: number },
+    at: { x: number; rows: number; xs: number; masks: number; y: number },
+    genres: ArrayLike<number>,
+    request: Float32Array,
+  ): void {
+    const first = this.layers[0] as PlacedLayer;
+    this.writeProducts(plan, first, request);
+    const masks = new Uint32Array(this.f32.buffer, at.masks, at.rows);
+    for (let i = 0; i < at.rows; i++) masks[i] = genres[i] as number;
+    this.exports.plan1(at.x, at.rows, at.xs, at.masks, table.at, table.entries, first.b, first.mp, at.y, first.relu);
+  }
+
+  /**
+   * Layers 2.. from the first layer's output in `src` (rows `stride` floats apart), ping-ponging between the two
+   * buffers; the last is dot1's, one score per row, contiguous.
+   */
   private rest(src: number, stride: number, rows: number, bufA: number, bufB: number): Float32Array {
     let dst = src === bufA ? bufB : bufA;
     for (let i = 1; i < this.layers.length; i++) {
