@@ -108,6 +108,25 @@ describe("train and export", () => {
     expect(existsSync(join(dir, "bad"))).toBe(false);
   }, 60_000);
 
+  it("--swa E keeps the mean of the weights from epoch E: reported, a different model; bad values exit 2", async () => {
+    const dir = tmp();
+    const s = session();
+    expect(await s.run("train", ...SMALL, ...FIXED, "--no-variant", "--swa", "1", "--out", join(dir, "a"))).toBe(0);
+    expect(await s.run("train", ...SMALL, ...FIXED, "--no-variant", "--out", join(dir, "plain"))).toBe(0);
+    const read = (d: string) => JSON.parse(readFileSync(join(dir, d, "report.json"), "utf8"));
+    expect([read("a").fit.swa, read("plain").fit.swa, read("a").bestEpoch]).toEqual([1, 0, 2]);
+    expect(readFileSync(join(dir, "a", "model.onnx"))).not.toEqual(readFileSync(join(dir, "plain", "model.onnx")));
+    for (const bad of ["0", "1.5", "x", ""]) {
+      expect(await s.run("train", ...SMALL, "--swa", bad, "--out", join(dir, "bad"))).toBe(2);
+      expect(s.err.at(-1)).toMatch(new RegExp(`^error: --swa: "${bad}" is not an integer >= 1`));
+    }
+    expect(await s.run("train", ...SMALL, "--swa", "3", "--out", join(dir, "bad"))).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --swa: epoch 3 is past the last epoch \(2\); give --epochs N >= 3/);
+    expect(await s.run("train", ...SMALL, "--swa", "1", "--ema", "0.9", "--out", join(dir, "bad"))).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --ema and --swa exclude each other/);
+    expect(existsSync(join(dir, "bad"))).toBe(false);
+  }, 60_000);
+
   it("is deterministic under --seed and writes model, manifest and report; progress bar or plain lines", async () => {
     const dir = tmp();
     const a = session(true);
@@ -340,6 +359,8 @@ describe("evaluate a given model", () => {
     expect(s.err.at(-1)).toMatch(/^error: --teachers applies to re-rankers evaluate trains/);
     expect(await evaluate(...crossnet, "--ema", "0.9")).toBe(2);
     expect(s.err.at(-1)).toMatch(/^error: --ema applies to re-rankers evaluate trains/);
+    expect(await evaluate(...crossnet, "--swa", "1")).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --swa applies to re-rankers evaluate trains/);
     expect(existsSync(out)).toBe(false);
   }, 60_000);
 });
@@ -421,6 +442,24 @@ describe("evaluate across seeds", () => {
     const page = (d: string) => readFileSync(join(d, "evaluation.html"), "utf8");
     expect(page(dirs[1] as string).split("its weights' moving average kept (decay 0.9 per step)")).toHaveLength(3);
     expect(page(dirs[0] as string)).not.toContain("moving average");
+  }, 120_000);
+
+  it("--swa reaches each protocol's re-ranker and the report says so; an epoch past the last exits 2", async () => {
+    const s = session();
+    const small = ["--users", "80", "--items", "120", "--epochs", "2"];
+    const dir = join(tmp(), "swa");
+    expect(await s.run("evaluate", ...small, "--swa", "2", "--out", dir)).toBe(0);
+    const r = JSON.parse(readFileSync(join(dir, "evaluation.json"), "utf8"));
+    expect(r.results.map((x: { protocol: string; swa: number }) => [x.protocol, x.swa])).toEqual([
+      ["temporal", 2],
+      ["random", 2],
+    ]);
+    const page = readFileSync(join(dir, "evaluation.html"), "utf8");
+    expect(page.split("the mean of its weights from epoch 2 on kept (stochastic weight averaging)")).toHaveLength(3);
+    const past = join(tmp(), "past");
+    expect(await s.run("evaluate", "--users", "80", "--items", "120", "--swa", "13", "--out", past)).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --swa: epoch 13 is past the last epoch \(12\); give --epochs N >= 13/);
+    expect(existsSync(past)).toBe(false);
   }, 120_000);
 
   it("bad --seeds: exit 2, the option named, nothing written", async () => {

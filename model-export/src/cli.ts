@@ -17,7 +17,7 @@ import { loadMovieLens } from "../../origin/src/movielens.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
 import { evaluateGivenModel, ImportError, importManifest, parseImportSchema } from "./byom.js";
 import { formatEvaluation } from "./evaluate.js";
-import type { EpochLog } from "./fit.js";
+import { type EpochLog, FIT_DEFAULTS } from "./fit.js";
 import { type TrainOptions, trainModel, type VariantReport } from "./index.js";
 import {
   activateVersion,
@@ -34,6 +34,7 @@ import {
   formatSeedSummary,
   PROTOCOLS,
   type Protocol,
+  RANDOM_PROTOCOL_TRAINING,
   renderHtml,
   renderSeedsHtml,
   runProtocols,
@@ -114,6 +115,12 @@ function intArg(name: string, value: string | boolean | undefined, min: number):
   if (typeof value !== "string" || !/^\d+$/.test(value) || Number(value) < min)
     throw new UsageError(`--${name}: "${value}" is not an integer >= ${min}`);
   return Number(value);
+}
+
+/** --swa E must name an epoch the training reaches. */
+function checkSwaEpochs(swa: number | undefined, epochs: number): void {
+  if (swa !== undefined && swa > epochs)
+    throw new UsageError(`--swa: epoch ${swa} is past the last epoch (${epochs}); give --epochs N >= ${swa}`);
 }
 
 /** A number option inside a range `what` names ("a positive number", "a number in [0, 1)"). */
@@ -318,7 +325,7 @@ const COMMANDS: Record<string, Command> = {
     summary: "train a re-ranker on synthetic data or a MovieLens directory; writes model, manifest and report",
     usage: `usage: npm run model -- train [--data <movielens dir>] [--seed N] [--data-seed N] [--epochs N] [--out DIR] [--version V]
          [--users N] [--items N] [--generator ease|itemknn] [--loss softmax|pairwise] [--instances event|window]
-         [--created-at ISO] [--teachers N] [--ema D] [--no-evaluate] [--no-variant]
+         [--created-at ISO] [--teachers N] [--ema D | --swa E] [--no-evaluate] [--no-variant]
   --data        a MovieLens directory (movies.csv, ratings.csv[, tags.csv]); default: the synthetic generator
   --users/items synthetic data set size (default 1000 users, 1500 titles; synthetic only)
   --seed        seeds initialisation and sampling: same seeds, same bytes (default 1)
@@ -329,6 +336,8 @@ const COMMANDS: Record<string, Command> = {
                 It serves at one net's cost and ranks like their average; training takes N + 1 fits
   --ema D       keep the moving average of the weights over the training steps (decay D per step, e.g. 0.999,
                 started from the initial weights) instead of the last step's; 0, the default, turns it off
+  --swa E       stochastic weight averaging: train every epoch (no early stop) and keep the plain mean of the
+                weights at the end of epochs E to the last; excludes --ema
   --no-variant  skip the pruned variant. By default train also prunes every hidden layer to half its units
                 (least important first), fine-tunes, and measures it on the same held-out lists; when its
                 NDCG@10 is within 0.5% of the full model it is written to DIR/pruned (export --variant pruned)
@@ -348,6 +357,7 @@ const COMMANDS: Record<string, Command> = {
       "created-at": { type: "string" },
       teachers: { type: "string" },
       ema: { type: "string" },
+      swa: { type: "string" },
       "no-evaluate": { type: "boolean" },
       "no-variant": { type: "boolean" },
     },
@@ -356,6 +366,8 @@ const COMMANDS: Record<string, Command> = {
       const epochs = intArg("epochs", v.epochs, 1);
       const teachers = intArg("teachers", v.teachers, 0);
       const ema = decayArg("ema", v.ema);
+      const swa = intArg("swa", v.swa, 1);
+      if (ema !== undefined && swa !== undefined) throw new UsageError("--ema and --swa exclude each other");
       const version = versionArg(v.version);
       const generator = choice("generator", v.generator, ["ease", "itemknn"] as const) ?? "ease";
       const loss = choice("loss", v.loss, ["softmax", "pairwise"] as const);
@@ -400,7 +412,9 @@ const COMMANDS: Record<string, Command> = {
         ...(instances !== undefined ? { instances } : {}),
         ...(teachers !== undefined ? { teachers } : {}),
         ...(ema !== undefined ? { ema } : {}),
+        ...(swa !== undefined ? { swa } : {}),
       };
+      checkSwaEpochs(swa, opts.epochs ?? FIT_DEFAULTS.epochs);
       const { report, manifest, onnx, variant } = await trainModel(dataset, opts);
       if (barShown) bar?.("\n");
       if (report.test)
@@ -431,7 +445,7 @@ const COMMANDS: Record<string, Command> = {
   evaluate: {
     summary: "NDCG@10, Recall@10, HitRate@10, MRR: popularity, origin order, origin + re-ranker or a given model",
     usage: `usage: npm run model -- evaluate [--data <movielens dir>] [--protocol temporal|random|both]
-         [--seed N | --seeds N,N,...] [--data-seed N] [--epochs N] [--teachers N] [--ema D] [--users N]
+         [--seed N | --seeds N,N,...] [--data-seed N] [--epochs N] [--teachers N] [--ema D | --swa E] [--users N]
          [--items N] [--out DIR]
          [--model <file.onnx> --schema <schema.json> | --model-dir <dir>] [--max-bytes N] [--max-ms MS]
   temporal  each user's latest 20% held out; the origin and the re-ranker are fitted on what came before
@@ -445,11 +459,12 @@ const COMMANDS: Record<string, Command> = {
                 then holds { seeds, summary, runs })
   --teachers N  each protocol's re-ranker is distilled from N nets, as \`train --teachers N\` does
   --ema D       each protocol's re-ranker keeps its weights' moving average, as \`train --ema D\` does
+  --swa E       each protocol's re-ranker keeps the mean of its weights from epoch E on, as \`train --swa E\`
   --model F --schema S   score a model trained elsewhere instead (the schema as for \`import\`)
   --model-dir DIR        score a model-export artifact instead (DIR/model.onnx + DIR/manifest.json)
     The model is validated as \`import\`/\`validate\` do (exit 2 and nothing written when it fails), then run in
     onnxruntime-node on each protocol's held-out lists with the worker's feature code and input mapping
-    (broadcast inputs one context row). Nothing is trained (--epochs, --teachers, --ema do not apply), and the
+    (broadcast inputs one context row). Nothing is trained (--epochs, --teachers, --ema, --swa do not apply), and the
     report says the result is not clean: the model may have been trained on interactions held out here.`,
     options: {
       data: { type: "string" },
@@ -460,6 +475,7 @@ const COMMANDS: Record<string, Command> = {
       epochs: { type: "string" },
       teachers: { type: "string" },
       ema: { type: "string" },
+      swa: { type: "string" },
       users: { type: "string" },
       items: { type: "string" },
       out: { type: "string" },
@@ -477,14 +493,26 @@ const COMMANDS: Record<string, Command> = {
       const epochs = intArg("epochs", v.epochs, 1);
       const teachers = intArg("teachers", v.teachers, 0);
       const ema = decayArg("ema", v.ema);
+      const swa = intArg("swa", v.swa, 1);
+      if (ema !== undefined && swa !== undefined) throw new UsageError("--ema and --swa exclude each other");
       const which = choice("protocol", v.protocol, [...PROTOCOLS, "both"] as const) ?? "both";
       const protocols: Protocol[] = which === "both" ? [...PROTOCOLS] : [which];
+      for (const p of protocols)
+        checkSwaEpochs(swa, epochs ?? (p === "random" ? RANDOM_PROTOCOL_TRAINING.epochs : FIT_DEFAULTS.epochs));
       const out = resolve((v.out as string | undefined) ?? "model-export/out/eval");
       const dataDir = v.data as string | undefined;
       // A given model is checked before any data is loaded: bad input fails fast and writes nothing.
       const given = await givenModel(v, io);
       const trainingOnly =
-        epochs !== undefined ? "epochs" : teachers !== undefined ? "teachers" : ema !== undefined ? "ema" : null;
+        epochs !== undefined
+          ? "epochs"
+          : teachers !== undefined
+            ? "teachers"
+            : ema !== undefined
+              ? "ema"
+              : swa !== undefined
+                ? "swa"
+                : null;
       if (given && trainingOnly)
         throw new UsageError(`--${trainingOnly} applies to re-rankers evaluate trains, not to --model/--model-dir`);
       const dataset = loadCliData(dataDir, v);
@@ -503,6 +531,7 @@ const COMMANDS: Record<string, Command> = {
               ...(epochs !== undefined ? { epochs } : {}),
               ...(teachers !== undefined ? { teachers } : {}),
               ...(ema !== undefined ? { ema } : {}),
+              ...(swa !== undefined ? { swa } : {}),
             });
         if (report.model) io.out(`model ${report.model.version} as given: ${report.model.caveat}`);
         for (const r of report.results) {

@@ -4,7 +4,7 @@ import { FEATURE_COUNT, FEATURE_NAMES } from "../../core/features.js";
 import { EaseGenerator } from "../../origin/src/cf/ease.js";
 import { generateSynthetic } from "../../origin/src/synthetic.js";
 import { type ExampleList, listFeatures, type Stage, temporalSplit, trainStage } from "./examples.js";
-import { averageInto, CachedListScorer, fitRanker, makeInstances, rowFeatures, windowNdcg } from "./fit.js";
+import { addToMean, averageInto, CachedListScorer, fitRanker, makeInstances, rowFeatures, windowNdcg } from "./fit.js";
 import { type Dense, Mlp } from "./mlp.js";
 
 let stage: Stage;
@@ -125,6 +125,31 @@ describe("fitRanker", () => {
     });
   });
 
+  it("stochastic weight averaging trains every epoch and keeps the mean from epoch swa on, the net it validated last", () => {
+    const opts = { seed: 3, epochs: 4, patience: 1, valProtocol: "window" as const, dropFeatures: ["device_tv"] };
+    const a = fitRanker(lists(), val(), { ...opts, swa: 2 });
+    expect(a.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
+    expect(a.bestEpoch).toBe(4);
+    expect(fitRanker(lists(), val(), { ...opts, swa: 2 }).model.toJson()).toEqual(a.model.toJson());
+    expect(windowNdcg(val(), new CachedListScorer(a.model).score)).toBe(a.history[3]?.valNdcg10);
+    const first = a.model.folded().layers[0] as Dense;
+    const j = FEATURE_NAMES.indexOf("device_tv");
+    for (let o = 0; o < first.outSize; o++) expect(first.w[o * FEATURE_COUNT + j]).toBe(0);
+    // Averaging from the last epoch alone keeps that epoch's weights: a one-epoch run equals the plain one.
+    const one = { seed: 3, epochs: 1, valProtocol: "window" as const };
+    expect(fitRanker(lists(), val(), { ...one, swa: 1 }).model.toJson()).toEqual(
+      fitRanker(lists(), val(), one).model.toJson(),
+    );
+  });
+
+  it("refuses an averaging epoch past the last, not an integer, or with ema", () => {
+    for (const swa of [5, 1.5, -1])
+      expect(() => fitRanker(lists(), val(), { epochs: 4, swa })).toThrow(
+        `swa must be an epoch in [1, 4] (or 0: none), got ${swa}`,
+      );
+    expect(() => fitRanker(lists(), val(), { epochs: 4, swa: 2, ema: 0.9 })).toThrow("swa and ema exclude each other");
+  });
+
   it("refuses a weight-averaging decay outside [0, 1)", () => {
     for (const ema of [1, -0.1, Number.NaN])
       expect(() => fitRanker(lists(), val(), { epochs: 1, ema })).toThrow(`ema must be in [0, 1), got ${ema}`);
@@ -137,6 +162,23 @@ describe("fitRanker", () => {
 });
 
 describe("averageInto", () => {
+  it("addToMean keeps a running mean: three nets in, their mean out", () => {
+    const nets = [1, 2, 3].map((seed) => Mlp.init({ inputSize: 4, hidden: [3] }, seed));
+    const mean = Mlp.init({ inputSize: 4, hidden: [3] }, 9);
+    nets.forEach((net, count) => addToMean(mean, net, count));
+    mean.layers.forEach((layer, l) => {
+      const at = (i: number, k: "w" | "b") => nets.map((n) => (n.layers[l] as Dense)[k][i] as number);
+      for (const [i, w] of layer.w.entries()) {
+        const [x, y, z] = at(i, "w") as [number, number, number];
+        expect(Math.abs(w - (x + y + z) / 3)).toBeLessThan(1e-6);
+      }
+      for (const [i, b] of layer.b.entries()) {
+        const [x, y, z] = at(i, "b") as [number, number, number];
+        expect(Math.abs(b - (x + y + z) / 3)).toBeLessThan(1e-6);
+      }
+    });
+  });
+
   it("moves every weight and bias a (1 - decay) share of the way to the net's", () => {
     const net = (w: number[], b: number[]) =>
       new Mlp([{ inSize: 4, outSize: 1, w: Float32Array.from(w), b: Float32Array.from(b) }]);

@@ -90,6 +90,8 @@ export interface TrainReport {
     teachers: number;
     /** Weight-averaging decay per step (0: the last step's weights, not an average). */
     ema: number;
+    /** First epoch of the stochastic weight average kept (0: none; see FitOptions.swa). */
+    swa: number;
   };
   history: EpochLog[];
   bestEpoch: number;
@@ -341,6 +343,7 @@ export async function trainModel(dataset: Dataset, options: TrainOptions = {}): 
       trainCuts: cuts,
       teachers: teacherCount,
       ema: resolved.ema,
+      swa: resolved.swa,
     },
     history: fitted.history,
     bestEpoch: fitted.bestEpoch,

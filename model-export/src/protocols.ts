@@ -29,6 +29,8 @@ export interface ProtocolResult {
   trainedOn: { interactions: number; fingerprint: string };
   /** The weight-averaging decay its re-ranker was trained with (0: none). Absent for a given model. */
   ema?: number;
+  /** The first epoch of its re-ranker's stochastic weight average (0: none). Absent for a given model. */
+  swa?: number;
   seconds: number;
 }
 
@@ -216,6 +218,7 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
         evaluation: e,
         trainedOn: await describeVisible(temporalSplit(dataset, opts.split).flatMap((s) => [...s.fit, ...s.val])),
         ema: trained.report.fit.ema,
+        swa: trained.report.fit.swa,
         seconds: (performance.now() - t0) / 1000,
       });
       continue;
@@ -245,6 +248,7 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
       evaluation: e,
       trainedOn: await describeVisible(split.train),
       ema: trained.report.fit.ema,
+      swa: trained.report.fit.swa,
       seconds: (performance.now() - t0) / 1000,
     });
   }
@@ -322,7 +326,11 @@ function sectionsHtml(report: EvaluationReport, names: Record<Method, string>, p
       )
       .join("");
     const gain = r.headline.model.ndcg10 - r.headline.origin.ndcg10;
-    const averaged = r.ema ? `, its weights' moving average kept (decay ${r.ema} per step)` : "";
+    const averaged = r.ema
+      ? `, its weights' moving average kept (decay ${r.ema} per step)`
+      : r.swa
+        ? `, the mean of its weights from epoch ${r.swa} on kept (stochastic weight averaging)`
+        : "";
     return `<section><h2>${esc(prefix + r.protocol)}</h2><p>${esc(r.description)}. ${r.headline.model.count} users; ${given ? "origin fitted" : "trained"} on ${r.trainedOn.interactions} interactions${averaged}.</p>
 <p class="gain">${given ? esc(given.version) : "re-ranker"} vs origin order, NDCG@10: <b>${signed(gain, 4)} (${pct(relativeTo(gain, r.headline.origin.ndcg10))})</b></p>
 ${chart(r, names)}
