@@ -165,7 +165,7 @@ describe("averageInto", () => {
   it("addToMean keeps a running mean: three nets in, their mean out", () => {
     const nets = [1, 2, 3].map((seed) => Mlp.init({ inputSize: 4, hidden: [3] }, seed));
     const mean = Mlp.init({ inputSize: 4, hidden: [3] }, 9);
-    nets.forEach((net, count) => addToMean(mean, net, count));
+    for (const [count, net] of nets.entries()) addToMean(mean, net, count);
     mean.layers.forEach((layer, l) => {
       const at = (i: number, k: "w" | "b") => nets.map((n) => (n.layers[l] as Dense)[k][i] as number);
       for (const [i, w] of layer.w.entries()) {
