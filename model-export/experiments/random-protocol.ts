@@ -4,8 +4,9 @@
 //     [OOF=4] [ERA_DAYS=365] [VAL_FRACTION=0.4] [ENSEMBLE=1] [DISTILL=1 STUDENT_SEEDS=11,12] [EMA=0.995] \
 //     npx tsx model-export/experiments/random-protocol.ts
 //
-// The recipe is `evaluate`'s (RANDOM_PROTOCOL_TRAINING: three seeded random quarters of the visible part, each
-// labelling lists from EASE fitted on the rest; validation users from the first). Variants:
+// The recipe is `evaluate`'s without its default weight average, as `evaluate --swa 0` trains (RANDOM_PROTOCOL_TRAINING:
+// three seeded random quarters of the visible part, each labelling lists from EASE fitted on the rest; validation
+// users from the first). Variants:
 //   base  the MLP as `train` initialises it;
 //   rB    origin-order start: two pass-through units per hidden layer carry cf_z to the output with weight B,
 //         added to the initialised net's output (still a Gemm/Relu chain); `rBz` also zeroes the other units'

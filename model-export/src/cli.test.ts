@@ -116,9 +116,13 @@ describe("train and export", () => {
     const read = (d: string) => JSON.parse(readFileSync(join(dir, d, "report.json"), "utf8"));
     expect([read("a").fit.swa, read("plain").fit.swa, read("a").bestEpoch]).toEqual([1, 0, 2]);
     expect(readFileSync(join(dir, "a", "model.onnx"))).not.toEqual(readFileSync(join(dir, "plain", "model.onnx")));
-    for (const bad of ["0", "1.5", "x", ""]) {
+    // 0 is train's default, none: the same bytes as no --swa.
+    expect(await s.run("train", ...SMALL, ...FIXED, "--no-variant", "--swa", "0", "--out", join(dir, "zero"))).toBe(0);
+    expect(read("zero").fit.swa).toBe(0);
+    expect(readFileSync(join(dir, "zero", "model.onnx"))).toEqual(readFileSync(join(dir, "plain", "model.onnx")));
+    for (const bad of ["1.5", "x", ""]) {
       expect(await s.run("train", ...SMALL, "--swa", bad, "--out", join(dir, "bad"))).toBe(2);
-      expect(s.err.at(-1)).toMatch(new RegExp(`^error: --swa: "${bad}" is not an integer >= 1`));
+      expect(s.err.at(-1)).toMatch(new RegExp(`^error: --swa: "${bad}" is not an integer >= 0`));
     }
     expect(await s.run("train", ...SMALL, "--swa", "3", "--out", join(dir, "bad"))).toBe(2);
     expect(s.err.at(-1)).toMatch(/^error: --swa: epoch 3 is past the last epoch \(2\); give --epochs N >= 3/);
@@ -435,6 +439,12 @@ describe("evaluate across seeds", () => {
       ["temporal", 0.9],
       ["random", 0.9],
     ]);
+    // The random protocol's default weight average gives way to the moving average.
+    const swas = (r: { results: { swa: number }[] }) => r.results.map((x) => x.swa);
+    expect([swas(plain), swas(averaged)]).toEqual([
+      [0, 1],
+      [0, 0],
+    ]);
     for (const k of [0, 1]) {
       expect(averaged.results[k].headline.origin).toEqual(plain.results[k].headline.origin);
       expect(averaged.results[k].headline.model).not.toEqual(plain.results[k].headline.model);
@@ -442,6 +452,7 @@ describe("evaluate across seeds", () => {
     const page = (d: string) => readFileSync(join(d, "evaluation.html"), "utf8");
     expect(page(dirs[1] as string).split("its weights' moving average kept (decay 0.9 per step)")).toHaveLength(3);
     expect(page(dirs[0] as string)).not.toContain("moving average");
+    expect(page(dirs[0] as string).split("the mean of its weights from epoch 1 on kept")).toHaveLength(2);
   }, 120_000);
 
   it("--swa reaches each protocol's re-ranker and the report says so; an epoch past the last exits 2", async () => {
@@ -456,6 +467,12 @@ describe("evaluate across seeds", () => {
     ]);
     const page = readFileSync(join(dir, "evaluation.html"), "utf8");
     expect(page.split("the mean of its weights from epoch 2 on kept (stochastic weight averaging)")).toHaveLength(3);
+    // --swa 0 turns the random protocol's default average off.
+    const off = join(tmp(), "off");
+    expect(await s.run("evaluate", ...small, "--swa", "0", "--out", off)).toBe(0);
+    const o = JSON.parse(readFileSync(join(off, "evaluation.json"), "utf8"));
+    expect(o.results.map((x: { swa: number }) => x.swa)).toEqual([0, 0]);
+    expect(readFileSync(join(off, "evaluation.html"), "utf8")).not.toContain("stochastic weight averaging");
     const past = join(tmp(), "past");
     expect(await s.run("evaluate", "--users", "80", "--items", "120", "--swa", "13", "--out", past)).toBe(2);
     expect(s.err.at(-1)).toMatch(/^error: --swa: epoch 13 is past the last epoch \(12\); give --epochs N >= 13/);

@@ -34,7 +34,7 @@ import {
   formatSeedSummary,
   PROTOCOLS,
   type Protocol,
-  RANDOM_PROTOCOL_TRAINING,
+  randomProtocolEpochs,
   renderHtml,
   renderSeedsHtml,
   runProtocols,
@@ -337,7 +337,7 @@ const COMMANDS: Record<string, Command> = {
   --ema D       keep the moving average of the weights over the training steps (decay D per step, e.g. 0.999,
                 started from the initial weights) instead of the last step's; 0, the default, turns it off
   --swa E       stochastic weight averaging: train every epoch (no early stop) and keep the plain mean of the
-                weights at the end of epochs E to the last; excludes --ema
+                weights at the end of epochs E to the last; 0, the default, turns it off; excludes --ema
   --no-variant  skip the pruned variant. By default train also prunes every hidden layer to half its units
                 (least important first), fine-tunes, and measures it on the same held-out lists; when its
                 NDCG@10 is within 0.5% of the full model it is written to DIR/pruned (export --variant pruned)
@@ -366,8 +366,8 @@ const COMMANDS: Record<string, Command> = {
       const epochs = intArg("epochs", v.epochs, 1);
       const teachers = intArg("teachers", v.teachers, 0);
       const ema = decayArg("ema", v.ema);
-      const swa = intArg("swa", v.swa, 1);
-      if (ema !== undefined && swa !== undefined) throw new UsageError("--ema and --swa exclude each other");
+      const swa = intArg("swa", v.swa, 0);
+      if (ema && swa) throw new UsageError("--ema and --swa exclude each other");
       const version = versionArg(v.version);
       const generator = choice("generator", v.generator, ["ease", "itemknn"] as const) ?? "ease";
       const loss = choice("loss", v.loss, ["softmax", "pairwise"] as const);
@@ -459,7 +459,9 @@ const COMMANDS: Record<string, Command> = {
                 then holds { seeds, summary, runs })
   --teachers N  each protocol's re-ranker is distilled from N nets, as \`train --teachers N\` does
   --ema D       each protocol's re-ranker keeps its weights' moving average, as \`train --ema D\` does
-  --swa E       each protocol's re-ranker keeps the mean of its weights from epoch E on, as \`train --swa E\`
+  --swa E       each protocol's re-ranker keeps the mean of its weights from epoch E on, as \`train --swa E\`.
+                The random protocol's re-ranker does by default, from epoch ceil(epochs / 3) (10 of its 30);
+                --swa 0 turns that off (the epoch kept is then picked on validation users), --ema replaces it
   --model F --schema S   score a model trained elsewhere instead (the schema as for \`import\`)
   --model-dir DIR        score a model-export artifact instead (DIR/model.onnx + DIR/manifest.json)
     The model is validated as \`import\`/\`validate\` do (exit 2 and nothing written when it fails), then run in
@@ -493,12 +495,15 @@ const COMMANDS: Record<string, Command> = {
       const epochs = intArg("epochs", v.epochs, 1);
       const teachers = intArg("teachers", v.teachers, 0);
       const ema = decayArg("ema", v.ema);
-      const swa = intArg("swa", v.swa, 1);
-      if (ema !== undefined && swa !== undefined) throw new UsageError("--ema and --swa exclude each other");
+      const swa = intArg("swa", v.swa, 0);
+      if (ema && swa) throw new UsageError("--ema and --swa exclude each other");
       const which = choice("protocol", v.protocol, [...PROTOCOLS, "both"] as const) ?? "both";
       const protocols: Protocol[] = which === "both" ? [...PROTOCOLS] : [which];
       for (const p of protocols)
-        checkSwaEpochs(swa, epochs ?? (p === "random" ? RANDOM_PROTOCOL_TRAINING.epochs : FIT_DEFAULTS.epochs));
+        checkSwaEpochs(
+          swa,
+          p === "random" ? randomProtocolEpochs({ epochs, swa, ema }).epochs : (epochs ?? FIT_DEFAULTS.epochs),
+        );
       const out = resolve((v.out as string | undefined) ?? "model-export/out/eval");
       const dataDir = v.data as string | undefined;
       // A given model is checked before any data is loaded: bad input fails fast and writes nothing.

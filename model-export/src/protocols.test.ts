@@ -7,6 +7,7 @@ import {
   type EvaluationReport,
   formatSeedSummary,
   type Protocol,
+  randomProtocolEpochs,
   randomSplit,
   renderHtml,
   runProtocols,
@@ -62,6 +63,11 @@ describe("runProtocols", () => {
     // The temporal re-ranker is train's recipe with the epoch picked on validation users' per-user NDCG@10.
     const temporal = await trainModel(world, { ...opts, depth: 500, evaluate: true, valProtocol: "window" });
     expect(report.results[0]?.headline.model).toEqual(temporal.report.test?.window.model);
+    // The random re-ranker keeps the mean of its weights over the last two thirds of the epochs (here 1 and 2).
+    expect(report.results.map((r) => [r.protocol, r.swa, r.ema])).toEqual([
+      ["temporal", 0, 0],
+      ["random", 1, 0],
+    ]);
     const again = await runProtocols(world, opts);
     expect(again.results.map((r) => r.headline)).toEqual(report.results.map((r) => r.headline));
 
@@ -71,6 +77,19 @@ describe("runProtocols", () => {
     expect(html).toContain(`origin order NDCG@10: ${report.results[0]?.headline.origin.ndcg10.toFixed(4)}`);
     expect(html).not.toMatch(/<script|https?:\/\//);
   }, 60_000);
+});
+
+describe("randomProtocolEpochs", () => {
+  it("averages from epoch ceil(E / 3) of 30 by default; an explicit --swa keeps; --swa 0 or an ema trains 40 without", () => {
+    expect(randomProtocolEpochs({})).toEqual({ epochs: 30, swa: 10 });
+    expect(randomProtocolEpochs({ epochs: 7 })).toEqual({ epochs: 7, swa: 3 });
+    expect(randomProtocolEpochs({ epochs: 1 })).toEqual({ epochs: 1, swa: 1 });
+    expect(randomProtocolEpochs({ swa: 5 })).toEqual({ epochs: 30, swa: 5 });
+    expect(randomProtocolEpochs({ swa: 0 })).toEqual({ epochs: 40, swa: 0 });
+    expect(randomProtocolEpochs({ ema: 0.999 })).toEqual({ epochs: 40, swa: 0 });
+    expect(randomProtocolEpochs({ ema: 0 })).toEqual({ epochs: 30, swa: 10 });
+    expect(randomProtocolEpochs({ epochs: 12, swa: 0 })).toEqual({ epochs: 12, swa: 0 });
+  });
 });
 
 describe("trainModel with random labels", () => {

@@ -141,7 +141,10 @@ export interface EvaluatedModel {
   caveat: string;
 }
 
-/** Training settings of the random protocol's re-ranker (options passed to runProtocols override them). */
+/**
+ * Training settings of the random protocol's re-ranker (options passed to runProtocols override them), with the
+ * epochs and patience it uses when its weights are not averaged (`--swa 0` or `--ema`): see randomProtocolEpochs.
+ */
 export const RANDOM_PROTOCOL_TRAINING = {
   instances: "window",
   valProtocol: "window",
@@ -151,6 +154,24 @@ export const RANDOM_PROTOCOL_TRAINING = {
   patience: 10,
   trainCuts: 3,
 } as const satisfies Partial<TrainOptions>;
+
+/** Epochs of the random protocol's re-ranker when it keeps a stochastic weight average (its default). */
+export const RANDOM_PROTOCOL_SWA_EPOCHS = 30;
+
+/**
+ * The random protocol's epochs and averaging start: by default the mean of the weights over the last two thirds
+ * of 30 epochs (from epoch 10), since a single net's held-out gain jumps between epochs and the 92 validation
+ * users cannot pick one well (model-export/README.md, Measured). An explicit swa keeps it; swa 0 or an ema
+ * gives the recipe without averaging (40 epochs, the one validated best kept).
+ */
+export function randomProtocolEpochs(opts: { epochs?: number; swa?: number; ema?: number }): {
+  epochs: number;
+  swa: number;
+} {
+  const averaged = opts.swa !== undefined ? opts.swa > 0 : !opts.ema;
+  const epochs = opts.epochs ?? (averaged ? RANDOM_PROTOCOL_SWA_EPOCHS : RANDOM_PROTOCOL_TRAINING.epochs);
+  return { epochs, swa: opts.swa ?? (averaged ? Math.ceil(epochs / 3) : 0) };
+}
 
 /**
  * Training settings of the temporal protocol's re-ranker: train's recipe (per-view instances), with the epoch
@@ -231,6 +252,7 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
     const trained = await trainModel(visible, {
       ...RANDOM_PROTOCOL_TRAINING,
       ...opts,
+      ...randomProtocolEpochs(opts),
       labels: "random",
       seed,
       depth,
