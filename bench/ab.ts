@@ -10,14 +10,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { readModelDir } from "../origin/src/kv-entries.js";
-import { bundledWorker, bundleWorker } from "./bundle.js";
-import { activateModel, benchDataset, kvStore, seedBenchLists } from "./seed.js";
-import { median, quantile, table } from "./stats.js";
-
-const argValues = (flag: string) =>
-  process.argv.flatMap((a, i, all) => (a === flag && i + 1 < all.length ? [all[i + 1] as string] : []));
+import { benchMiniflare, bundleWorker } from "./bundle.js";
+import { activateModel, BENCH_HEADERS, BENCH_ROUND_SEED, benchDataset, kvStore, seedBenchLists } from "./seed.js";
+import { argValues, median, quantile, shuffler, table } from "./stats.js";
 
 function usage(problem: string): never {
   process.stderr.write(
@@ -38,7 +35,6 @@ if (!Number.isInteger(ROUNDS) || ROUNDS < 10) usage(`--rounds ${roundsArg}: expe
 const WARMUP = 300;
 const ROUTES = argValues("--route");
 const paths = ROUTES.length ? ROUTES : ["/v1/ping", "/v1/recommendations/b500?limit=20"];
-const HEADERS = { "x-frontrow-region": "eu-west", "x-frontrow-now": "2026-11-01T20:30:00Z", "x-device-type": "tv" };
 
 const work = mkdtempSync(join(tmpdir(), "frontrow-ab-"));
 const servers: { name: string; url: string; mf: Miniflare }[] = [];
@@ -49,14 +45,7 @@ try {
     process.stderr.write(`bench:ab: bundling ${t.name} (${t.dir}) ...\n`);
     const out = join(work, t.name);
     bundleWorker(out, { cwd: t.dir, config: join(t.dir, "wrangler.toml") });
-    const mf = new Miniflare({
-      ...bundledWorker(out),
-      kvNamespaces: { KV: "frontrow-kv-local" },
-      kvPersist: join(out, "state"),
-      host: "127.0.0.1",
-      port: 0,
-      bindings: { ORIGIN_URL: "http://127.0.0.1:9", ALLOW_CONTEXT_OVERRIDE: "true" },
-    });
+    const mf = benchMiniflare(out, join(out, "state"));
     const store = kvStore(await mf.getKVNamespace("KV"));
     await activateModel(store, bundled);
     await seedBenchLists(store, [100, 500, 1000], dataset);
@@ -65,7 +54,7 @@ try {
 
   const once = async (url: string): Promise<number> => {
     const t0 = performance.now();
-    const res = await fetch(url, { headers: HEADERS });
+    const res = await fetch(url, { headers: BENCH_HEADERS });
     await res.arrayBuffer();
     const ms = performance.now() - t0;
     if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}`);
@@ -74,20 +63,11 @@ try {
   const jobs = servers.flatMap((s) => paths.map((p) => ({ tree: s.name, path: p, url: `${s.url}${p}` })));
   for (const j of jobs) for (let i = 0; i < WARMUP; i++) await once(j.url);
   const samples = jobs.map(() => [] as number[]);
-  let state = 20261206;
-  const next = () => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 2 ** 32;
-  };
+  const order = shuffler(BENCH_ROUND_SEED);
   process.stderr.write(`bench:ab: ${ROUNDS} rounds of ${jobs.length} requests in random order ...\n`);
-  for (let r = 0; r < ROUNDS; r++) {
-    const order = jobs.map((_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const k = Math.floor(next() * (i + 1));
-      [order[i], order[k]] = [order[k] as number, order[i] as number];
-    }
-    for (const i of order) (samples[i] as number[]).push(await once((jobs[i] as (typeof jobs)[number]).url));
-  }
+  const indices = jobs.map((_, i) => i);
+  for (let r = 0; r < ROUNDS; r++)
+    for (const i of order(indices)) (samples[i] as number[]).push(await once((jobs[i] as (typeof jobs)[number]).url));
   const rows = jobs.map((j, i) => {
     const s = samples[i] as number[];
     const base = median(samples[jobs.findIndex((x) => x.tree === j.tree)] as number[]);

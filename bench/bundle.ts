@@ -2,6 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
+import { Miniflare } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { REPO_ROOT } from "../origin/src/kv-store.js";
 
@@ -73,4 +74,23 @@ export function bundledWorker(outdir: string) {
     ...WORKER_COMPAT,
     durableObjects: configured.durableObjects,
   };
+}
+
+/** The KV namespace id wrangler.toml gives the local KV, so `wrangler dev --persist-to` reads what a bench seeds. */
+export const KV_ID = "frontrow-kv-local";
+
+/**
+ * The bundle in Miniflare on a free loopback port, as the benchmarks serve it. `persist` is a state directory as
+ * wrangler's --persist-to takes it (KV under v3/kv). The origin is never asked: every list is in KV, as on a warm
+ * edge, and the context headers are honoured so every request ranks in one fixed context.
+ */
+export function benchMiniflare(outdir: string, persist: string): Miniflare {
+  return new Miniflare({
+    ...bundledWorker(outdir),
+    kvNamespaces: { KV: KV_ID },
+    kvPersist: join(persist, "v3", "kv"),
+    host: "127.0.0.1",
+    port: 0,
+    bindings: { ORIGIN_URL: "http://127.0.0.1:9", ALLOW_CONTEXT_OVERRIDE: "true" },
+  });
 }

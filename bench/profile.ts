@@ -7,12 +7,11 @@ import WebSocket from "ws";
 import { readModelDir } from "../origin/src/kv-entries.js";
 import { bundledWorker, bundleWorker } from "./bundle.js";
 import { frameGroup, hotLines, moduleMarkers } from "./profile-modules.js";
-import { activateModel, kvStore, seedBenchLists } from "./seed.js";
+import { activateModel, BENCH_HEADERS, kvStore, seedBenchLists } from "./seed.js";
 
 const REQUESTS = Number(process.env.REQUESTS ?? 4000);
 const INTERVAL_US = Number(process.env.INTERVAL_US ?? 25);
 const PATH = process.env.PROFILE_PATH ?? "/v1/recommendations/b500?limit=20";
-const HEADERS = { "x-frontrow-region": "eu-west", "x-frontrow-now": "2026-11-01T20:30:00Z", "x-device-type": "tv" };
 
 interface ProfileNode {
   id: number;
@@ -66,7 +65,7 @@ try {
   await activateModel(store, await readModelDir("worker/model"));
   await seedBenchLists(store, [100, 500, 1000]);
   const hit = async () => {
-    const res = await mf.dispatchFetch(`http://edge.bench${PATH}`, { headers: HEADERS });
+    const res = await mf.dispatchFetch(`http://edge.bench${PATH}`, { headers: BENCH_HEADERS });
     const body = (await res.json()) as { servedBy?: string };
     if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
     return body;

@@ -5,23 +5,20 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Miniflare } from "miniflare";
+import type { Miniflare } from "miniflare";
 import { trainModel } from "../model-export/src/index.js";
 import { type ModelBundle, readModelDir } from "../origin/src/kv-entries.js";
-import { bundledWorker, bundleWorker } from "./bundle.js";
+import { benchMiniflare, bundleWorker } from "./bundle.js";
 import { runCodecBench } from "./codec.js";
 import { cmdline, descendantsOf, procAvailable, processCpuNs } from "./proc.js";
-import { activateModel, benchDataset, kvStore, seedBenchLists } from "./seed.js";
-import { median, quantile, sliceRatios, table } from "./stats.js";
+import { activateModel, BENCH_HEADERS, BENCH_ROUND_SEED, benchDataset, kvStore, seedBenchLists } from "./seed.js";
+import { argValues, median, quantile, shuffler, sliceRatios, table } from "./stats.js";
 
 const quick = process.argv.includes("--quick");
 const SIZES = [100, 500, 1000] as const;
 const ROUNDS = quick ? 300 : 1500;
 const WARMUP = quick ? 50 : 300;
 const FRESH = quick ? 3 : 7;
-/** Every value following `flag` on the command line (a flag may repeat). */
-const argValues = (flag: string) =>
-  process.argv.flatMap((a, i, all) => (a === flag && i + 1 < all.length ? [all[i + 1] as string] : []));
 /**
  * `--also <path>` (repeatable): more routes measured in the same interleaved rounds, to take a measurement apart
  * (e.g. `/v1/recommendations/b500?limit=1`: the same work with a 400-byte answer).
@@ -30,31 +27,13 @@ const ALSO = argValues("--also");
 /** `--accept-encoding <value>`: sent with every request (default: the client's own, which asks for gzip). */
 const ACCEPT_ENCODING = argValues("--accept-encoding").at(-1);
 const HEADERS: Record<string, string> = {
-  "x-frontrow-region": "eu-west",
-  "x-frontrow-now": "2026-11-01T20:30:00Z",
-  "x-device-type": "tv",
+  ...BENCH_HEADERS,
   ...(ACCEPT_ENCODING ? { "accept-encoding": ACCEPT_ENCODING } : {}),
 };
 const TARGETS = { ratioAt500: 1.3, firstRankedMs: 50, uploadGzipMiB: 4 };
 
 function log(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-/** The KV namespace id wrangler.toml gives the local KV, so `wrangler dev --persist-to` reads what we seed. */
-const KV_ID = "frontrow-kv-local";
-
-/** `persist` is a state directory as wrangler's --persist-to takes it; KV lives under v3/kv. */
-function miniflare(outdir: string, persist: string): Miniflare {
-  return new Miniflare({
-    ...bundledWorker(outdir),
-    kvNamespaces: { KV: KV_ID },
-    kvPersist: join(persist, "v3", "kv"),
-    host: "127.0.0.1",
-    port: 0,
-    // The origin is never asked: every list is in KV, as on a warm edge.
-    bindings: { ORIGIN_URL: "http://127.0.0.1:9", ALLOW_CONTEXT_OVERRIDE: "true" },
-  });
 }
 
 /** The model deployed with the worker (worker/model): what `npm start` and a deploy activate. */
@@ -126,7 +105,7 @@ async function latency(mf: Target, version: string, transport: Transport) {
     }
   }
   const samples = new Map(routes.map((r) => [r.path, [] as number[]]));
-  const order = shuffler(ROUND_SEED);
+  const order = shuffler(BENCH_ROUND_SEED);
   for (let round = 0; round < ROUNDS; round++) {
     // Interleaved, so drift on a shared machine hits every route alike, in a fresh seeded order each round: with a
     // fixed rotation every route had the same predecessor (the no-op always followed 1,000 candidates).
@@ -145,26 +124,6 @@ async function latency(mf: Target, version: string, transport: Transport) {
       samples: s,
     };
   });
-}
-
-/** Seed of the rounds' orders: the same sequence of orders in every run. */
-const ROUND_SEED = 20261206;
-
-/** A seeded Fisher-Yates shuffle: each call returns a new order of the items. */
-function shuffler(seed: number) {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-  return <T>(items: readonly T[]): T[] => {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [out[i], out[j]] = [out[j] as T, out[i] as T];
-    }
-    return out;
-  };
 }
 
 /** Fifths of a run: how far the ratio at 500 moves within it. */
@@ -259,7 +218,7 @@ async function firstRanked(outdir: string, persist: string, activeModel: ModelBu
   const runs: { startupMs: number; firstMs: number; servedBy: unknown }[] = [];
   for (let i = 0; i < FRESH; i++) {
     const t0 = performance.now();
-    const mf = miniflare(outdir, persist);
+    const mf = benchMiniflare(outdir, persist);
     await mf.ready;
     const startupMs = performance.now() - t0;
     if (i === 0) await activateModel(kvStore(await mf.getKVNamespace("KV")), activeModel);
@@ -282,7 +241,7 @@ try {
   const persist = join(work, "state");
   log("bench: bundling the worker (wrangler deploy --dry-run) ...");
   const upload = bundleWorker(outdir);
-  const mf = miniflare(outdir, persist);
+  const mf = benchMiniflare(outdir, persist);
   const { version, other } = await seed(mf);
   log(`bench: latency, ${ROUNDS} interleaved rounds after ${WARMUP} warm-up requests per route ...`);
   const lat: Awaited<ReturnType<typeof latency>> = [];

@@ -8,6 +8,16 @@ import type { KvStore } from "../origin/src/kv-store.js";
 import { OriginRows } from "../origin/src/rows.js";
 import { generateSynthetic } from "../origin/src/synthetic.js";
 
+/** The context every benchmark request ranks in (the worker honours these with ALLOW_CONTEXT_OVERRIDE). */
+export const BENCH_HEADERS = {
+  "x-frontrow-region": "eu-west",
+  "x-frontrow-now": "2026-11-01T20:30:00Z",
+  "x-device-type": "tv",
+} as const;
+
+/** Seed of the benchmarks' per-round request orders: the same sequence of orders in every run. */
+export const BENCH_ROUND_SEED = 20261206;
+
 /** The slice of a KV namespace (Miniflare's, or the worker's binding) that seeding and the simulation use. */
 export interface KvNamespace {
   get(key: string, type: "arrayBuffer"): Promise<ArrayBuffer | null>;

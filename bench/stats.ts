@@ -31,3 +31,24 @@ export function table(head: string[], rows: (string | number)[][]): string {
   const line = (r: string[]) => r.map((c, j) => c.padEnd(widths[j] as number)).join("  ");
   return [line(head), line(widths.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)].join("\n");
 }
+
+/** A seeded Fisher-Yates shuffle: each call returns a new order of the items, the same sequence of orders per seed. */
+export function shuffler(seed: number): <T>(items: readonly T[]) => T[] {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  return <T>(items: readonly T[]): T[] => {
+    const out = [...items];
+    for (let i = out.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [out[i], out[j]] = [out[j] as T, out[i] as T];
+    }
+    return out;
+  };
+}
+
+/** Every value following `flag` on the command line (a flag may repeat). */
+export const argValues = (flag: string, argv: readonly string[] = process.argv): string[] =>
+  argv.flatMap((a, i, all) => (a === flag && i + 1 < all.length ? [all[i + 1] as string] : []));
