@@ -190,19 +190,12 @@ export class DenseKernel {
     const k = this.inputSize;
     if (x.length < rows * k) throw new RangeError(`${x.length} values for ${rows} rows of ${k}`);
     const plan = built ? this.plan : null;
-    const xAt = this.weightsEnd;
-    const masksAt = xAt + rows * k * 4;
-    const bufA = masksAt + (plan ? rows * 4 : 0);
-    const bufB = bufA + rows * this.widest * 4;
-    const f32 = this.grow(bufB + rows * this.widest * 4);
-    f32.set(x.subarray(0, rows * k), xAt / 4);
+    const at = this.layout(rows, k, plan !== null);
+    this.f32.set(x.subarray(0, rows * k), at.x / 4);
     const first = this.layers[0] as PlacedLayer;
-    if (plan && built) {
-      this.planned1(plan, plan, { x: xAt, rows, xs: k, masks: masksAt, y: bufA }, built.genres, built.request);
-    } else {
-      this.exports[first.via](xAt, rows, first.inSize, k, first.wt, first.b, first.mp, bufA, first.relu);
-    }
-    return this.rest(bufA, first.mp, rows, bufA, bufB);
+    if (plan && built) this.planned1(plan, plan, at, built.genres, built.request);
+    else this.exports[first.via](at.x, rows, first.inSize, k, first.wt, first.b, first.mp, at.y, first.relu);
+    return this.rest(at);
   }
 
   /**
@@ -222,25 +215,35 @@ export class DenseKernel {
     const leading = plan?.leading;
     if (!plan || !leading) return null;
     const rows = list.size;
-    const k = LEADING_COLUMNS;
-    const xAt = this.weightsEnd;
-    const masksAt = xAt + rows * k * 4;
-    const bufA = masksAt + rows * 4;
-    const bufB = bufA + rows * this.widest * 4;
-    const f32 = this.grow(bufB + rows * this.widest * 4);
-    const m = extractFeatures(list, profile, ctx, f32.subarray(xAt / 4, xAt / 4 + rows * k), { leading: true });
+    const at = this.layout(rows, LEADING_COLUMNS, true);
+    const x = this.f32.subarray(at.x / 4, at.x / 4 + rows * LEADING_COLUMNS);
+    const m = extractFeatures(list, profile, ctx, x, { leading: true });
     extracted?.();
     if (rows === 0) return new Float32Array(0);
     const request = (m.built as NonNullable<FeatureMatrix["built"]>).request;
-    this.planned1(plan, leading, { x: xAt, rows, xs: k, masks: masksAt, y: bufA }, list.genres, request);
-    return this.rest(bufA, (this.layers[0] as PlacedLayer).mp, rows, bufA, bufB);
+    this.planned1(plan, leading, at, list.genres, request);
+    return this.rest(at);
+  }
+
+  /**
+   * Byte addresses for one call of `rows` input rows `xs` floats apart, after the weights: the inputs, the genre
+   * masks (when a plan reads them), then two buffers of the widest layer for the layers to ping-pong between. The
+   * memory grows to hold them.
+   */
+  private layout(rows: number, xs: number, masks: boolean): CallLayout {
+    const x = this.weightsEnd;
+    const masksAt = x + rows * xs * 4;
+    const y = masksAt + (masks ? rows * 4 : 0);
+    const z = y + rows * this.widest * 4;
+    this.grow(z + rows * this.widest * 4);
+    return { x, rows, xs, masks: masksAt, y, z };
   }
 
   /** The first layer through one of the plan's entry tables: products and masks written, then plan1. */
   private planned1(
     plan: FirstLayerPlan,
     table: { at: number; entries: number },
-    at: { x: number; rows: number; xs: number; masks: number; y: number },
+    at: CallLayout,
     genres: ArrayLike<number>,
     request: Float32Array,
   ): void {
@@ -252,11 +255,14 @@ export class DenseKernel {
   }
 
   /**
-   * Layers 2.. from the first layer's output in `src` (rows `stride` floats apart), ping-ponging between the two
+   * Layers 2.. from the first layer's output in `at.y` (rows its width apart), ping-ponging between the two
    * buffers; the last is dot1's, one score per row, contiguous.
    */
-  private rest(src: number, stride: number, rows: number, bufA: number, bufB: number): Float32Array {
-    let dst = src === bufA ? bufB : bufA;
+  private rest(at: CallLayout): Float32Array {
+    const { rows, y: bufA, z: bufB } = at;
+    let src = bufA;
+    let stride = (this.layers[0] as PlacedLayer).mp;
+    let dst = bufB;
     for (let i = 1; i < this.layers.length; i++) {
       const l = this.layers[i] as PlacedLayer;
       this.exports[l.via](src, rows, l.inSize, stride, l.wt, l.b, l.mp, dst, l.relu);
@@ -293,6 +299,19 @@ export class DenseKernel {
 }
 
 /** One run of plan1's first layer: `count` inputs from input `from` (or product row `from`), of one kind. */
+/** Where one call's data sits in the kernel's memory (byte addresses; see DenseKernel.layout). */
+interface CallLayout {
+  x: number;
+  rows: number;
+  /** Floats per input row. */
+  xs: number;
+  masks: number;
+  /** The first layer's output, then every other layer's. */
+  y: number;
+  /** The other layers' outputs, alternating with y. */
+  z: number;
+}
+
 interface Run {
   kind: 0 | 1 | 2;
   from: number;
