@@ -117,6 +117,17 @@ function intArg(name: string, value: string | boolean | undefined, min: number):
   return Number(value);
 }
 
+/** --ema D and --swa E, as train and evaluate take them: the two averages exclude each other (0 is none). */
+function averagingArgs(v: Record<string, string | boolean | undefined>): {
+  ema: number | undefined;
+  swa: number | undefined;
+} {
+  const ema = decayArg("ema", v.ema);
+  const swa = intArg("swa", v.swa, 0);
+  if (ema && swa) throw new UsageError("--ema and --swa exclude each other");
+  return { ema, swa };
+}
+
 /** --swa E must name an epoch the training reaches. */
 function checkSwaEpochs(swa: number | undefined, epochs: number): void {
   if (swa !== undefined && swa > epochs)
@@ -365,9 +376,7 @@ const COMMANDS: Record<string, Command> = {
       const seed = intArg("seed", v.seed, 0) ?? 1;
       const epochs = intArg("epochs", v.epochs, 1);
       const teachers = intArg("teachers", v.teachers, 0);
-      const ema = decayArg("ema", v.ema);
-      const swa = intArg("swa", v.swa, 0);
-      if (ema && swa) throw new UsageError("--ema and --swa exclude each other");
+      const { ema, swa } = averagingArgs(v);
       const version = versionArg(v.version);
       const generator = choice("generator", v.generator, ["ease", "itemknn"] as const) ?? "ease";
       const loss = choice("loss", v.loss, ["softmax", "pairwise"] as const);
@@ -494,9 +503,7 @@ const COMMANDS: Record<string, Command> = {
       const seeds = several ?? [seed ?? 1];
       const epochs = intArg("epochs", v.epochs, 1);
       const teachers = intArg("teachers", v.teachers, 0);
-      const ema = decayArg("ema", v.ema);
-      const swa = intArg("swa", v.swa, 0);
-      if (ema && swa) throw new UsageError("--ema and --swa exclude each other");
+      const { ema, swa } = averagingArgs(v);
       const which = choice("protocol", v.protocol, [...PROTOCOLS, "both"] as const) ?? "both";
       const protocols: Protocol[] = which === "both" ? [...PROTOCOLS] : [which];
       for (const p of protocols)
