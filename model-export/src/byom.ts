@@ -17,6 +17,7 @@ import {
   type EvaluationReport,
   HELD_OUT,
   heldOutStage,
+  originOf,
   PROTOCOLS,
   type Protocol,
   type ProtocolResult,
@@ -259,6 +260,7 @@ export async function evaluateGivenModel(
         headline: e.window,
         evaluation: e,
         trainedOn: await describeVisible(visible),
+        origin: originOf(stage),
         seconds: (performance.now() - t0) / 1000,
       });
     }

@@ -131,6 +131,20 @@ describe("train and export", () => {
     expect(existsSync(join(dir, "bad"))).toBe(false);
   }, 60_000);
 
+  it("--ease-lambda and --session-weight: bad values and a generator they do not apply to exit 2", async () => {
+    const s = session();
+    const dir = tmp();
+    expect(await s.run("train", ...SMALL, "--session-weight=-1", "--out", join(dir, "bad"))).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --session-weight: "-1" is not a number >= 0/);
+    expect(await s.run("evaluate", "--ease-lambda", "0", "--out", join(dir, "bad"))).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --ease-lambda: "0" is not a positive number/);
+    expect(
+      await s.run("train", ...SMALL, "--generator", "itemknn", "--session-weight", "1", "--out", join(dir, "bad")),
+    ).toBe(2);
+    expect(s.err.at(-1)).toMatch(/^error: --ease-lambda and --session-weight apply to --generator ease only/);
+    expect(existsSync(join(dir, "bad"))).toBe(false);
+  });
+
   it("is deterministic under --seed and writes model, manifest and report; progress bar or plain lines", async () => {
     const dir = tmp();
     const a = session(true);
@@ -465,13 +479,33 @@ describe("evaluate across seeds", () => {
       ["temporal", 2],
       ["random", 2],
     ]);
+    type Origin = { origin: { name: string; params: Record<string, number> } };
+    // Each protocol names the origin it scored: EASE with session rows by default.
+    for (const x of r.results as Origin[]) {
+      expect(x.origin.name).toBe("ease");
+      expect(Object.keys(x.origin.params).sort()).toEqual([
+        "items",
+        "lambda",
+        "maxItems",
+        "sessionMs",
+        "sessionWeight",
+      ]);
+      expect(x.origin.params).toMatchObject({ lambda: 300, maxItems: 2500, sessionWeight: 2, sessionMs: 300_000 });
+    }
     const page = readFileSync(join(dir, "evaluation.html"), "utf8");
     expect(page.split("the mean of its weights from epoch 2 on kept (stochastic weight averaging)")).toHaveLength(3);
     // --swa 0 turns the random protocol's default average off.
     const off = join(tmp(), "off");
-    expect(await s.run("evaluate", ...small, "--swa", "0", "--out", off)).toBe(0);
+    // ... and, with --ease-lambda 200 --session-weight 0, the origin is plain EASE as the public tables fit it.
+    expect(
+      await s.run("evaluate", ...small, "--swa", "0", "--ease-lambda", "200", "--session-weight", "0", "--out", off),
+    ).toBe(0);
     const o = JSON.parse(readFileSync(join(off, "evaluation.json"), "utf8"));
     expect(o.results.map((x: { swa: number }) => x.swa)).toEqual([0, 0]);
+    for (const x of o.results as Origin[]) {
+      expect(Object.keys(x.origin.params).sort()).toEqual(["items", "lambda", "maxItems"]);
+      expect(x.origin.params).toMatchObject({ lambda: 200, maxItems: 2500 });
+    }
     expect(readFileSync(join(off, "evaluation.html"), "utf8")).not.toContain("stochastic weight averaging");
     const past = join(tmp(), "past");
     expect(await s.run("evaluate", "--users", "80", "--items", "120", "--swa", "13", "--out", past)).toBe(2);

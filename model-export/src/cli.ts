@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import * as ortWeb from "onnxruntime-web/wasm";
 import { FEATURE_COUNT } from "../../core/features.js";
 import { MODEL_VERSION_PATTERN, type ModelManifest, ModelManifestSchema } from "../../core/manifest.js";
-import { EaseGenerator } from "../../origin/src/cf/ease.js";
+import { EASE_DEFAULTS, EaseGenerator, type EaseOptions } from "../../origin/src/cf/ease.js";
 import { ItemKnnGenerator } from "../../origin/src/cf/itemknn.js";
 import type { CandidateGenerator } from "../../origin/src/cf/types.js";
 import { DatasetError, readTable } from "../../origin/src/csv.js";
@@ -127,6 +127,25 @@ function averagingArgs(v: Record<string, string | boolean | undefined>): {
   if (ema && swa) throw new UsageError("--ema and --swa exclude each other");
   return { ema, swa };
 }
+
+/**
+ * --ease-lambda L and --session-weight W, as train and evaluate take them: the origin EASE's regularisation and
+ * the weight of its session rows (0 is plain EASE, as the public tables fit it).
+ */
+function easeArgs(v: Record<string, string | boolean | undefined>): EaseOptions {
+  const lambda = numArg("ease-lambda", v["ease-lambda"]);
+  const sessionWeight = numArg(
+    "session-weight",
+    v["session-weight"],
+    (n) => Number.isFinite(n) && n >= 0,
+    "a number >= 0",
+  );
+  return { ...(lambda !== undefined ? { lambda } : {}), ...(sessionWeight !== undefined ? { sessionWeight } : {}) };
+}
+
+const EASE_USAGE = `  --ease-lambda L     the origin EASE's L2 regularisation (default ${EASE_DEFAULTS.lambda})
+  --session-weight W  the weight of EASE's session rows, the titles a user watched within ${EASE_DEFAULTS.sessionMs / 60_000} minutes
+                      (default ${EASE_DEFAULTS.sessionWeight}; 0 is plain EASE, as the public tables fit it)`;
 
 /** --swa E must name an epoch the training reaches. */
 function checkSwaEpochs(swa: number | undefined, epochs: number): void {
@@ -336,7 +355,8 @@ const COMMANDS: Record<string, Command> = {
     summary: "train a re-ranker on synthetic data or a MovieLens directory; writes model, manifest and report",
     usage: `usage: npm run model -- train [--data <movielens dir>] [--seed N] [--data-seed N] [--epochs N] [--out DIR] [--version V]
          [--users N] [--items N] [--generator ease|itemknn] [--loss softmax|pairwise] [--instances event|window]
-         [--created-at ISO] [--teachers N] [--ema D | --swa E] [--no-evaluate] [--no-variant]
+         [--created-at ISO] [--teachers N] [--ema D | --swa E] [--ease-lambda L] [--session-weight W]
+         [--no-evaluate] [--no-variant]
   --data        a MovieLens directory (movies.csv, ratings.csv[, tags.csv]); default: the synthetic generator
   --users/items synthetic data set size (default 1000 users, 1500 titles; synthetic only)
   --seed        seeds initialisation and sampling: same seeds, same bytes (default 1)
@@ -352,7 +372,8 @@ const COMMANDS: Record<string, Command> = {
   --no-variant  skip the pruned variant. By default train also prunes every hidden layer to half its units
                 (least important first), fine-tunes, and measures it on the same held-out lists; when its
                 NDCG@10 is within 0.5% of the full model it is written to DIR/pruned (export --variant pruned)
-                and report.json compares both: NDCG@10, size, multiply-adds and onnxruntime-web time.`,
+                and report.json compares both: NDCG@10, size, multiply-adds and onnxruntime-web time.
+${EASE_USAGE}`,
     options: {
       data: { type: "string" },
       seed: { type: "string" },
@@ -369,6 +390,8 @@ const COMMANDS: Record<string, Command> = {
       teachers: { type: "string" },
       ema: { type: "string" },
       swa: { type: "string" },
+      "ease-lambda": { type: "string" },
+      "session-weight": { type: "string" },
       "no-evaluate": { type: "boolean" },
       "no-variant": { type: "boolean" },
     },
@@ -390,8 +413,11 @@ const COMMANDS: Record<string, Command> = {
       io.out(
         `data: ${dataset.name}: ${dataset.users.length} users, ${dataset.items.length} titles, ${dataset.interactions.length} interactions (${((tData - t0) / 1000).toFixed(1)}s)`,
       );
+      const ease = easeArgs(v);
+      if (generator !== "ease" && Object.keys(ease).length > 0)
+        throw new UsageError("--ease-lambda and --session-weight apply to --generator ease only");
       const makeGenerator = (): CandidateGenerator =>
-        generator === "ease" ? new EaseGenerator() : new ItemKnnGenerator();
+        generator === "ease" ? new EaseGenerator(ease) : new ItemKnnGenerator();
       const bar = io.progress;
       let barShown = false;
       const opts: TrainOptions = {
@@ -455,7 +481,7 @@ const COMMANDS: Record<string, Command> = {
     summary: "NDCG@10, Recall@10, HitRate@10, MRR: popularity, origin order, origin + re-ranker or a given model",
     usage: `usage: npm run model -- evaluate [--data <movielens dir>] [--protocol temporal|random|both]
          [--seed N | --seeds N,N,...] [--data-seed N] [--epochs N] [--teachers N] [--ema D | --swa E] [--users N]
-         [--items N] [--out DIR]
+         [--items N] [--out DIR] [--ease-lambda L] [--session-weight W]
          [--model <file.onnx> --schema <schema.json> | --model-dir <dir>] [--max-bytes N] [--max-ms MS]
   temporal  each user's latest 20% held out; the origin and the re-ranker are fitted on what came before
   random    per user a random 25% held out, all held-out titles relevant: the protocol of the public
@@ -471,6 +497,7 @@ const COMMANDS: Record<string, Command> = {
   --swa E       each protocol's re-ranker keeps the mean of its weights from epoch E on, as \`train --swa E\`.
                 The random protocol's re-ranker does by default, from epoch ceil(epochs / 3) (10 of its 30);
                 --swa 0 turns that off (the epoch kept is then picked on validation users), --ema replaces it
+${EASE_USAGE}
   --model F --schema S   score a model trained elsewhere instead (the schema as for \`import\`)
   --model-dir DIR        score a model-export artifact instead (DIR/model.onnx + DIR/manifest.json)
     The model is validated as \`import\`/\`validate\` do (exit 2 and nothing written when it fails), then run in
@@ -487,6 +514,8 @@ const COMMANDS: Record<string, Command> = {
       teachers: { type: "string" },
       ema: { type: "string" },
       swa: { type: "string" },
+      "ease-lambda": { type: "string" },
+      "session-weight": { type: "string" },
       users: { type: "string" },
       items: { type: "string" },
       out: { type: "string" },
@@ -504,6 +533,8 @@ const COMMANDS: Record<string, Command> = {
       const epochs = intArg("epochs", v.epochs, 1);
       const teachers = intArg("teachers", v.teachers, 0);
       const { ema, swa } = averagingArgs(v);
+      const ease = easeArgs(v);
+      const makeGenerator = () => new EaseGenerator(ease);
       const which = choice("protocol", v.protocol, [...PROTOCOLS, "both"] as const) ?? "both";
       const protocols: Protocol[] = which === "both" ? [...PROTOCOLS] : [which];
       for (const p of protocols)
@@ -535,11 +566,17 @@ const COMMANDS: Record<string, Command> = {
       for (const seed of seeds) {
         if (several) io.out(`seed ${seed}`);
         const report = given
-          ? await evaluateGivenModel(dataset, given.bytes, given.manifest, given.source, { seed, protocols, log })
+          ? await evaluateGivenModel(dataset, given.bytes, given.manifest, given.source, {
+              seed,
+              protocols,
+              log,
+              makeGenerator,
+            })
           : await runProtocols(dataset, {
               seed,
               protocols,
               log,
+              makeGenerator,
               ...(epochs !== undefined ? { epochs } : {}),
               ...(teachers !== undefined ? { teachers } : {}),
               ...(ema !== undefined ? { ema } : {}),

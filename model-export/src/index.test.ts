@@ -83,6 +83,7 @@ describe("train CLI", () => {
   const cli = join(process.cwd(), "model-export", "src", "train.ts");
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
+  // A tsx subprocess that trains: seconds of start-up alone on a loaded two-core machine, so not the 5 s default.
   it("writes model.onnx, manifest.json and report.json, and prints the table", async () => {
     const { stdout } = await run(tsx, [
       cli,
@@ -105,7 +106,7 @@ describe("train CLI", () => {
     expect(manifest.sha256).toBe(await sha256Hex(readFileSync(join(out, "model.onnx"))));
     const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
     expect(report.manifest.sha256).toBe(manifest.sha256);
-  });
+  }, 60_000);
 
   it("names the bad option and exits 2", async () => {
     await expect(run(tsx, [cli, "--seed", "x1"])).rejects.toMatchObject({

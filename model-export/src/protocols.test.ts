@@ -127,6 +127,7 @@ describe("summariseSeeds", () => {
       headline: { popularity: metrics(0.1), origin: metrics(origin), model: metrics(model) },
       evaluation: {} as Evaluation,
       trainedOn: { interactions: 1, fingerprint },
+      origin: { name: "ease", params: { lambda: 300 } },
       seconds: 0,
     })),
   });

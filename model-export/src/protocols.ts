@@ -27,6 +27,8 @@ export interface ProtocolResult {
   headline: Record<Method, Metrics>;
   evaluation: Evaluation;
   trainedOn: { interactions: number; fingerprint: string };
+  /** The origin CF whose candidates (and order) this protocol scored, with its hyper-parameters. */
+  origin: { name: string; params: Record<string, number> };
   /** The weight-averaging decay its re-ranker was trained with (0: none). Absent for a given model. */
   ema?: number;
   /** The first epoch of its re-ranker's stochastic weight average (0: none). Absent for a given model. */
@@ -238,6 +240,7 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
         headline: e.window,
         evaluation: e,
         trainedOn: await describeVisible(temporalSplit(dataset, opts.split).flatMap((s) => [...s.fit, ...s.val])),
+        origin: trained.report.generator,
         ema: trained.report.fit.ema,
         swa: trained.report.fit.swa,
         seconds: (performance.now() - t0) / 1000,
@@ -269,6 +272,7 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
       headline: e.window,
       evaluation: e,
       trainedOn: await describeVisible(split.train),
+      origin: originOf(stage),
       ema: trained.report.fit.ema,
       swa: trained.report.fit.swa,
       seconds: (performance.now() - t0) / 1000,
@@ -282,6 +286,11 @@ export async function runProtocols(dataset: Dataset, opts: ProtocolOptions = {})
     teachers: opts.teachers ?? 0,
     results,
   };
+}
+
+/** The name and hyper-parameters of the origin CF a stage's candidates came from. */
+export function originOf(stage: Stage): ProtocolResult["origin"] {
+  return { name: stage.generator.name, params: { ...stage.generator.params } };
 }
 
 /** Size and fingerprint of the part a protocol's origin (and re-ranker) was fitted on. */

@@ -52,6 +52,10 @@ function main(): void {
           `ease lambda=${l}`,
           () => new EaseGenerator({ lambda: l }),
         ]),
+        ...[0, 1, 4].map((w): [string, () => CandidateGenerator] => [
+          `ease sessionWeight=${w}`,
+          () => new EaseGenerator({ sessionWeight: w }),
+        ]),
         ...[0, 10, 50].map((h): [string, () => CandidateGenerator] => [
           `itemknn shrink=${h}`,
           () => new ItemKnnGenerator({ shrink: h }),
@@ -59,6 +63,7 @@ function main(): void {
       ]
     : [
         ["ease (default)", () => new EaseGenerator()],
+        ["ease, no session rows", () => new EaseGenerator({ lambda: 200, sessionWeight: 0 })],
         ["itemknn (default)", () => new ItemKnnGenerator()],
       ];
   for (const [label, make] of variants) {

@@ -1,4 +1,5 @@
-// EASE (Steck 2019): a closed-form item-item linear autoencoder, B = I - P / diag(P), P = (X^T X + lambda I)^-1.
+// EASE (Steck 2019): a closed-form item-item linear autoencoder, B = I - P / diag(P), P = (X^T X + lambda I)^-1,
+// with optional session rows stacked under the user rows (as SLIS, Choi et al. 2021, does for sessions).
 import { checkDepth, ItemColumnGenerator, topK, userHistories } from "./common.js";
 import { spdInverse } from "./linalg.js";
 import type { FitInteraction, Scored } from "./types.js";
@@ -12,9 +13,17 @@ export interface EaseOptions {
    * EASE (they still reach users through trending and popular rows).
    */
   maxItems?: number;
+  /**
+   * Weight of the session rows stacked under the user rows in the Gram matrix (0: none). A session row holds
+   * the titles one user watched within one `sessionMs` window, so titles watched together in time relate more
+   * strongly than titles that merely share a viewer's lifetime history.
+   */
+  sessionWeight?: number;
+  /** Session window width in milliseconds; two binnings half a window apart share `sessionWeight`. */
+  sessionMs?: number;
 }
 
-export const EASE_DEFAULTS = { lambda: 200, maxItems: 2500 } as const;
+export const EASE_DEFAULTS = { lambda: 300, maxItems: 2500, sessionWeight: 2, sessionMs: 300_000 } as const;
 
 /** EASE candidate generator over implicit (watched / not watched) feedback. */
 export class EaseGenerator extends ItemColumnGenerator {
@@ -22,6 +31,8 @@ export class EaseGenerator extends ItemColumnGenerator {
   params: Record<string, number>;
   private readonly lambda: number;
   private readonly maxItems: number;
+  private readonly sessionWeight: number;
+  private readonly sessionMs: number;
   private n = 0;
   private weights = new Float32Array(0);
 
@@ -29,11 +40,25 @@ export class EaseGenerator extends ItemColumnGenerator {
     super();
     this.lambda = opts.lambda ?? EASE_DEFAULTS.lambda;
     this.maxItems = opts.maxItems ?? EASE_DEFAULTS.maxItems;
+    this.sessionWeight = opts.sessionWeight ?? EASE_DEFAULTS.sessionWeight;
+    this.sessionMs = opts.sessionMs ?? EASE_DEFAULTS.sessionMs;
     if (!(this.lambda > 0)) throw new RangeError(`ease: lambda must be > 0, got ${this.lambda}`);
     if (!Number.isInteger(this.maxItems) || this.maxItems < 1) {
       throw new RangeError(`ease: maxItems must be a positive integer, got ${this.maxItems}`);
     }
-    this.params = { lambda: this.lambda, maxItems: this.maxItems, items: 0 };
+    if (!(this.sessionWeight >= 0 && Number.isFinite(this.sessionWeight))) {
+      throw new RangeError(`ease: sessionWeight must be a finite number >= 0, got ${this.sessionWeight}`);
+    }
+    if (!Number.isInteger(this.sessionMs) || this.sessionMs < 2) {
+      throw new RangeError(`ease: sessionMs must be an integer >= 2, got ${this.sessionMs}`);
+    }
+    this.params = this.paramsWith(0);
+  }
+
+  private paramsWith(items: number): Record<string, number> {
+    const p: Record<string, number> = { lambda: this.lambda, maxItems: this.maxItems, items };
+    if (this.sessionWeight > 0) Object.assign(p, { sessionWeight: this.sessionWeight, sessionMs: this.sessionMs });
+    return p;
   }
 
   fit(interactions: readonly FitInteraction[]): void {
@@ -57,6 +82,7 @@ export class EaseGenerator extends ItemColumnGenerator {
         for (let y = 0; y <= x; y++) gram[row + (cols[y] as number)] = (gram[row + (cols[y] as number)] as number) + 1;
       }
     }
+    if (this.sessionWeight > 0) this.addSessionRows(gram, interactions);
     for (let i = 0; i < n; i++) gram[i * n + i] = (gram[i * n + i] as number) + this.lambda;
     const p = spdInverse(gram, n);
     const b = new Float32Array(n * n);
@@ -65,7 +91,37 @@ export class EaseGenerator extends ItemColumnGenerator {
       for (let j = 0; j < n; j++) b[ri + j] = i === j ? 0 : -(p[ri + j] as number) / (p[j * n + j] as number);
     }
     this.weights = b;
-    this.params = { lambda: this.lambda, maxItems: this.maxItems, items: n };
+    this.params = this.paramsWith(n);
+  }
+
+  /**
+   * Adds the session rows' Gram (lower triangle) to `gram`. Two binnings of each user's timeline, offset by half
+   * a window, each weigh `sessionWeight / 2`, so two views just either side of a bin edge still pair up.
+   */
+  private addSessionRows(gram: Float64Array, interactions: readonly FitInteraction[]): void {
+    const n = this.n;
+    const w = this.sessionWeight / 2;
+    const sessions = new Map<string, Set<number>>();
+    for (const x of interactions) {
+      const c = this.colOf.get(x.itemId);
+      if (c === undefined || x.ts === undefined) continue;
+      for (const offset of [0, Math.floor(this.sessionMs / 2)]) {
+        const key = `${x.userId}:${offset}:${Math.floor((x.ts + offset) / this.sessionMs)}`;
+        let s = sessions.get(key);
+        if (!s) {
+          s = new Set();
+          sessions.set(key, s);
+        }
+        s.add(c);
+      }
+    }
+    for (const s of sessions.values()) {
+      const cols = Int32Array.from(s).sort();
+      for (let x = 0; x < cols.length; x++) {
+        const row = (cols[x] as number) * n;
+        for (let y = 0; y <= x; y++) gram[row + (cols[y] as number)] = (gram[row + (cols[y] as number)] as number) + w;
+      }
+    }
   }
 
   similar(itemId: number, depth: number): Scored[] {

@@ -7,8 +7,11 @@ export interface Scored {
   score: number;
 }
 
-/** What fitting reads from an interaction: who watched what (implicit feedback; ratings are not used). */
-export type FitInteraction = Pick<Interaction, "userId" | "itemId">;
+/**
+ * What fitting reads from an interaction: who watched what (implicit feedback; ratings are not used), and when,
+ * for generators that also learn from viewing sessions (interactions without `ts` count in no session).
+ */
+export type FitInteraction = Pick<Interaction, "userId" | "itemId"> & { ts?: number };
 
 /**
  * A collaborative-filtering model. Implementations are deterministic: the same interactions give the same
