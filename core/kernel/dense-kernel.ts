@@ -298,7 +298,6 @@ export class DenseKernel {
   }
 }
 
-/** One run of plan1's first layer: `count` inputs from input `from` (or product row `from`), of one kind. */
 /** Where one call's data sits in the kernel's memory (byte addresses; see DenseKernel.layout). */
 interface CallLayout {
   x: number;
@@ -312,6 +311,7 @@ interface CallLayout {
   z: number;
 }
 
+/** One run of plan1's first layer: `count` inputs from input `from` (or product row `from`), of one kind. */
 interface Run {
   kind: 0 | 1 | 2;
   from: number;

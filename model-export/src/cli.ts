@@ -402,6 +402,9 @@ ${EASE_USAGE}`,
       const { ema, swa } = averagingArgs(v);
       const version = versionArg(v.version);
       const generator = choice("generator", v.generator, ["ease", "itemknn"] as const) ?? "ease";
+      const ease = easeArgs(v);
+      if (generator !== "ease" && Object.keys(ease).length > 0)
+        throw new UsageError("--ease-lambda and --session-weight apply to --generator ease only");
       const loss = choice("loss", v.loss, ["softmax", "pairwise"] as const);
       const instances = choice("instances", v.instances, ["event", "window"] as const);
       const createdAt = dateArg(v["created-at"]);
@@ -413,9 +416,6 @@ ${EASE_USAGE}`,
       io.out(
         `data: ${dataset.name}: ${dataset.users.length} users, ${dataset.items.length} titles, ${dataset.interactions.length} interactions (${((tData - t0) / 1000).toFixed(1)}s)`,
       );
-      const ease = easeArgs(v);
-      if (generator !== "ease" && Object.keys(ease).length > 0)
-        throw new UsageError("--ease-lambda and --session-weight apply to --generator ease only");
       const makeGenerator = (): CandidateGenerator =>
         generator === "ease" ? new EaseGenerator(ease) : new ItemKnnGenerator();
       const bar = io.progress;

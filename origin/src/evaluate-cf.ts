@@ -1,7 +1,7 @@
 // CLI: compares the CF generators (and a popularity baseline) by NDCG@10 / Recall@10 on a temporal holdout.
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { EaseGenerator } from "./cf/ease.js";
+import { EaseGenerator, PLAIN_EASE } from "./cf/ease.js";
 import {
   type CfScore,
   evaluateGenerator,
@@ -63,7 +63,7 @@ function main(): void {
       ]
     : [
         ["ease (default)", () => new EaseGenerator()],
-        ["ease, no session rows", () => new EaseGenerator({ lambda: 200, sessionWeight: 0 })],
+        ["ease, no session rows", () => new EaseGenerator(PLAIN_EASE)],
         ["itemknn (default)", () => new ItemKnnGenerator()],
       ];
   for (const [label, make] of variants) {

@@ -25,6 +25,20 @@ export interface EaseOptions {
 
 export const EASE_DEFAULTS = { lambda: 300, maxItems: 2500, sessionWeight: 2, sessionMs: 300_000 } as const;
 
+/** Plain EASE, as the public tables fit it (no session rows), at its best λ on our data. */
+export const PLAIN_EASE = { lambda: 200, sessionWeight: 0 } as const satisfies EaseOptions;
+
+/**
+ * Adds one row of the stacked data matrix, weight `w`, to the Gram's lower triangle: `cols` ascend, so
+ * cols[y] <= cols[x] for y <= x.
+ */
+function addRow(gram: Float64Array, n: number, cols: Int32Array, w: number): void {
+  for (let x = 0; x < cols.length; x++) {
+    const row = (cols[x] as number) * n;
+    for (let y = 0; y <= x; y++) gram[row + (cols[y] as number)] = (gram[row + (cols[y] as number)] as number) + w;
+  }
+}
+
 /** EASE candidate generator over implicit (watched / not watched) feedback. */
 export class EaseGenerator extends ItemColumnGenerator {
   readonly name = "ease";
@@ -74,14 +88,7 @@ export class EaseGenerator extends ItemColumnGenerator {
     this.n = n;
     this.index(chosen, histories);
     const gram = new Float64Array(n * n);
-    for (const u of histories.keys()) {
-      const cols = this.historyCols(u) as Int32Array;
-      for (let x = 0; x < cols.length; x++) {
-        const row = (cols[x] as number) * n;
-        // Lower triangle only: cols ascend, so cols[y] <= cols[x] for y <= x.
-        for (let y = 0; y <= x; y++) gram[row + (cols[y] as number)] = (gram[row + (cols[y] as number)] as number) + 1;
-      }
-    }
+    for (const u of histories.keys()) addRow(gram, n, this.historyCols(u) as Int32Array, 1);
     if (this.sessionWeight > 0) this.addSessionRows(gram, interactions);
     for (let i = 0; i < n; i++) gram[i * n + i] = (gram[i * n + i] as number) + this.lambda;
     const p = spdInverse(gram, n);
@@ -115,13 +122,7 @@ export class EaseGenerator extends ItemColumnGenerator {
         s.add(c);
       }
     }
-    for (const s of sessions.values()) {
-      const cols = Int32Array.from(s).sort();
-      for (let x = 0; x < cols.length; x++) {
-        const row = (cols[x] as number) * n;
-        for (let y = 0; y <= x; y++) gram[row + (cols[y] as number)] = (gram[row + (cols[y] as number)] as number) + w;
-      }
-    }
+    for (const s of sessions.values()) addRow(gram, n, Int32Array.from(s).sort(), w);
   }
 
   similar(itemId: number, depth: number): Scored[] {
